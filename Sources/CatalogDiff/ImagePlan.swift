@@ -1,0 +1,56 @@
+/// How one image stands between source and target.
+public enum ImageState: String, Sendable, Hashable, Encodable, CaseIterable {
+    case inSync = "in_sync"
+    case missing
+    case metadataDrift = "metadata_drift"
+    case dataConflict = "data_conflict"
+    case extra
+}
+
+/// What replication does about it.
+public enum PlannedAction: String, Sendable, Hashable, Encodable, CaseIterable {
+    case none
+    /// Create the record (or reuse the target's empty `queued` one) and stream the data.
+    case copy
+    /// One JSON-patch PATCH.
+    case updateMetadata = "update_metadata"
+    /// Same id, different data: reported, never overwritten.
+    case conflict
+    /// Reported only (`extra`).
+    case ignore
+}
+
+/// The plan for one image on one target: the decision and everything needed to carry it out.
+public struct ImagePlan: Sendable, Hashable {
+    public var id: String
+    public var state: ImageState
+    public var action: PlannedAction
+    /// The source record (absent for `extra`).
+    public var source: ImageRecord?
+    /// The target record with the same id, if any (an empty `queued` one is reused by `copy`).
+    public var target: ImageRecord?
+    /// Metadata changes (for `metadata_drift`), or the data fields that differ (for `data_conflict`).
+    public var changes: [FieldChange]
+
+    public init(
+        id: String,
+        state: ImageState,
+        action: PlannedAction,
+        source: ImageRecord?,
+        target: ImageRecord?,
+        changes: [FieldChange] = []
+    ) {
+        self.id = id
+        self.state = state
+        self.action = action
+        self.source = source
+        self.target = target
+        self.changes = changes
+    }
+
+    /// The image's name as the report shows it: the source's, else the target's.
+    public var name: String? { source?.name ?? target?.name }
+
+    /// Bytes the image's data occupies (the source's size; the target's for `extra`).
+    public var bytes: Int64 { (source ?? target)?.size ?? 0 }
+}

@@ -1,0 +1,66 @@
+/// Decodes the image JSON Glance v2 returns (`GET /v2/images`, `GET /v2/images/{id}`, create and patch
+/// responses), where custom properties are top-level keys beside the schema's base fields.
+extension ImageRecord: Decodable {
+    private struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    /// Base fields of Glance's image schema that are not custom properties, whether or not they are kept.
+    public static let baseFields: Set<String> = [
+        "id", "name", "status", "visibility", "protected", "os_hidden", "min_disk", "min_ram", "disk_format",
+        "container_format", "tags", "size", "virtual_size", "checksum", "os_hash_algo", "os_hash_value", "owner",
+        "created_at", "updated_at", "self", "file", "schema", "stores", "locations", "direct_url",
+    ]
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: Key.self)
+        func value<T: Decodable>(_ type: T.Type, _ name: String) throws -> T? {
+            try container.decodeIfPresent(T.self, forKey: Key(stringValue: name))
+        }
+        let visibilityText = try value(String.self, "visibility") ?? Visibility.shared.rawValue
+        guard let visibility = Visibility(rawValue: visibilityText) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: Key(stringValue: "visibility"),
+                in: container,
+                debugDescription: "unknown visibility '\(visibilityText)'"
+            )
+        }
+        var properties: [String: String] = [:]
+        for key in container.allKeys where !Self.baseFields.contains(key.stringValue) {
+            // The schema types additional properties as strings; anything else is not a property we can copy.
+            if let text = try? container.decode(String.self, forKey: key) {
+                properties[key.stringValue] = text
+            }
+        }
+        self.init(
+            id: try container.decode(String.self, forKey: Key(stringValue: "id")),
+            name: try value(String.self, "name"),
+            status: try value(String.self, "status") ?? ImageStatus.queued,
+            visibility: visibility,
+            protected: try value(Bool.self, "protected") ?? false,
+            osHidden: try value(Bool.self, "os_hidden") ?? false,
+            minDisk: try value(Int64.self, "min_disk") ?? 0,
+            minRam: try value(Int64.self, "min_ram") ?? 0,
+            diskFormat: try value(String.self, "disk_format"),
+            containerFormat: try value(String.self, "container_format"),
+            tags: try value([String].self, "tags") ?? [],
+            size: try value(Int64.self, "size"),
+            checksum: try value(String.self, "checksum"),
+            osHashAlgo: try value(String.self, "os_hash_algo"),
+            osHashValue: try value(String.self, "os_hash_value"),
+            owner: try value(String.self, "owner"),
+            createdAt: try value(String.self, "created_at"),
+            properties: properties
+        )
+    }
+}
+
+/// One page of `GET /v2/images`.
+public struct ImageListPage: Decodable, Sendable {
+    public var images: [ImageRecord]
+    /// Present whenever the page was full; a relative URL repeating the query with a `marker`.
+    public var next: String?
+}

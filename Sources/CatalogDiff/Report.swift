@@ -1,0 +1,91 @@
+/// The document `--format json` prints (schema_version 1). Field names and values are a contract that
+/// monitoring systems and users' scripts read: extend it, never change it.
+public struct Report: Sendable, Hashable, Encodable {
+    public var schemaVersion = 1
+    public var source: String
+    public var dryRun: Bool
+    public var targets: [TargetReport]
+
+    enum CodingKeys: String, CodingKey {
+        case schemaVersion = "schema_version"
+        case source
+        case dryRun = "dry_run"
+        case targets
+    }
+
+    public init(source: String, dryRun: Bool, targets: [TargetReport]) {
+        self.source = source
+        self.dryRun = dryRun
+        self.targets = targets
+    }
+}
+
+public struct TargetReport: Sendable, Hashable, Encodable {
+    public var target: String
+    public var summary: PlanSummary
+    public var images: [ImageReport]
+
+    public init(target: String, summary: PlanSummary, images: [ImageReport]) {
+        self.target = target
+        self.summary = summary
+        self.images = images
+    }
+}
+
+/// What happened to one image.
+public enum ImageResult: String, Sendable, Hashable, Encodable {
+    /// Would be done (compare, `--dry-run`).
+    case planned
+    case done
+    case failed
+    /// Nothing to do (`none`), reported only (`ignore`), never overwritten (`conflict`), or not started.
+    case skipped
+}
+
+public struct ImageReport: Sendable, Hashable, Encodable {
+    public var id: String
+    public var name: String?
+    public var state: ImageState
+    public var action: PlannedAction
+    public var bytes: Int64
+    public var changes: [FieldChange]
+    public var result: ImageResult
+    public var error: String?
+
+    public init(plan: ImagePlan, result: ImageResult, error: String? = nil) {
+        self.id = plan.id
+        self.name = plan.name
+        self.state = plan.state
+        self.action = plan.action
+        self.bytes = plan.bytes
+        self.changes = plan.changes
+        self.result = result
+        self.error = error
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, state, action, bytes, changes, result, error
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(name, forKey: .name)
+        try container.encode(state, forKey: .state)
+        try container.encode(action, forKey: .action)
+        try container.encode(bytes, forKey: .bytes)
+        try container.encode(changes, forKey: .changes)
+        try container.encode(result, forKey: .result)
+        try container.encode(error, forKey: .error)
+    }
+}
+
+extension ImageResult {
+    /// The result an image has before (or without) anything being carried out.
+    public static func unexecuted(_ action: PlannedAction) -> ImageResult {
+        switch action {
+        case .copy, .updateMetadata: .planned
+        case .none, .ignore, .conflict: .skipped
+        }
+    }
+}

@@ -1,0 +1,156 @@
+import CatalogDiff
+import NIOCore
+
+/// What the bytes of an image must be, taken from the source's record: size, md5 and multihash.
+public struct ExpectedData: Sendable, Hashable {
+    public var size: Int64
+    public var md5: String?
+    public var hashAlgorithm: String?
+    public var hashValue: String?
+
+    public init(size: Int64, md5: String?, hashAlgorithm: String?, hashValue: String?) {
+        self.size = size
+        self.md5 = md5?.lowercased()
+        self.hashAlgorithm = hashAlgorithm
+        self.hashValue = hashValue?.lowercased()
+    }
+
+    public init(_ image: ImageRecord) {
+        self.init(
+            size: image.size ?? 0,
+            md5: image.checksum,
+            hashAlgorithm: image.osHashAlgo,
+            hashValue: image.osHashValue
+        )
+    }
+}
+
+/// Digests of a byte stream in progress, checked against `ExpectedData` at its end.
+final class DataVerifier {
+    let expected: ExpectedData
+    private let md5: StreamDigest?
+    private let multihash: StreamDigest?
+    private(set) var count: Int64 = 0
+
+    init(expected: ExpectedData) throws(ReplicatorError) {
+        self.expected = expected
+        md5 = expected.md5 == nil ? nil : StreamDigest(algorithm: "md5")
+        if let algorithm = expected.hashAlgorithm, expected.hashValue != nil {
+            guard let digest = StreamDigest(algorithm: algorithm) else {
+                throw .dataMismatch("os_hash_algo '\(algorithm)' is not supported by this machine's OpenSSL")
+            }
+            multihash = digest
+        } else {
+            multihash = nil
+        }
+        if md5 == nil && multihash == nil {
+            throw .dataMismatch("the source records neither checksum nor os_hash_value: the copy cannot be verified")
+        }
+    }
+
+    func update(_ buffer: ByteBuffer) throws(ReplicatorError) {
+        count += Int64(buffer.readableBytes)
+        if count > expected.size {
+            throw .dataMismatch("the source sent more than the \(expected.size) bytes its record states")
+        }
+        md5?.update(buffer)
+        multihash?.update(buffer)
+    }
+
+    /// Throws unless every byte arrived and every recorded hash matches.
+    func finish() throws(ReplicatorError) {
+        guard count == expected.size else {
+            throw .dataMismatch("the source sent \(count) of \(expected.size) bytes")
+        }
+        if let md5, let want = expected.md5 {
+            let got = md5.finalize()
+            guard got == want else { throw .dataMismatch("md5 of the data read is \(got), the source records \(want)") }
+        }
+        if let multihash, let want = expected.hashValue {
+            let got = multihash.finalize()
+            guard got == want else {
+                throw .dataMismatch(
+                    "\(multihash.algorithm) of the data read is \(got.prefix(16))..., the source records "
+                        + "\(want.prefix(16))..."
+                )
+            }
+        }
+    }
+}
+
+/// Passes a source download through to an upload, hashing every byte, and holds back the final chunk
+/// until the whole stream is verified: a corrupt or truncated copy never completes its upload, so Glance
+/// never activates it (an upload cut short returns the image to `queued`).
+struct VerifyingByteStream<Base: AsyncSequence & Sendable>: AsyncSequence, Sendable where Base.Element == ByteBuffer {
+    typealias Element = ByteBuffer
+
+    let base: Base
+    let expected: ExpectedData
+    /// The endpoint the bytes come from, named when the download breaks.
+    let source: String
+    /// Called with each chunk's size as it is passed on (progress, byte accounting).
+    let onChunk: @Sendable (Int) -> Void
+
+    func makeAsyncIterator() -> Iterator {
+        Iterator(base: base.makeAsyncIterator(), expected: expected, source: source, onChunk: onChunk)
+    }
+
+    struct Iterator: AsyncIteratorProtocol {
+        var base: Base.AsyncIterator
+        let expected: ExpectedData
+        let source: String
+        let onChunk: @Sendable (Int) -> Void
+        var verifier: DataVerifier?
+        var held: ByteBuffer?
+        var finished = false
+
+        init(
+            base: Base.AsyncIterator,
+            expected: ExpectedData,
+            source: String,
+            onChunk: @escaping @Sendable (Int) -> Void
+        ) {
+            self.base = base
+            self.expected = expected
+            self.source = source
+            self.onChunk = onChunk
+        }
+
+        mutating func next() async throws -> ByteBuffer? {
+            if finished { return nil }
+            if verifier == nil { verifier = try DataVerifier(expected: expected) }
+            while let chunk = try await nextFromSource() {
+                guard chunk.readableBytes > 0 else { continue }
+                try verifier!.update(chunk)
+                onChunk(chunk.readableBytes)
+                if let previous = held {
+                    held = chunk
+                    return previous
+                }
+                held = chunk
+            }
+            try verifier!.finish()
+            finished = true
+            defer { held = nil }
+            return held
+        }
+
+        /// The next chunk of the download; a broken download is reported against the source, not the
+        /// upload it feeds.
+        private mutating func nextFromSource() async throws -> ByteBuffer? {
+            do {
+                return try await base.next()
+            } catch let error as ReplicatorError {
+                throw error
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                let received = verifier?.count ?? 0
+                throw ReplicatorError.unreachable(
+                    source,
+                    reason: "the download broke after \(received) of \(expected.size) bytes (\(GlanceClient.describe(error)))"
+                )
+            }
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import AsyncHTTPClient
+import NIOCore
+import NIOHTTP1
+
+extension GlanceClient {
+    /// The slowest upload a run tolerates before giving up on it (AHC's deadline covers a whole request
+    /// body, so it is derived from the size).
+    static let minimumUploadSpeed: Int64 = 256 * 1024
+
+    /// Starts `GET /v2/images/{id}/file` and returns once the headers are in: the body is streamed by the
+    /// caller with backpressure, never buffered whole.
+    func download(_ id: String, expectedSize: Int64) async throws -> HTTPClientResponse.Body {
+        let path = "/v2/images/\(id)/file"
+        let request = makeRequest(.GET, path)
+        let response: HTTPClientResponse
+        do {
+            response = try await http.execute(request, timeout: Self.requestTimeout, logger: logger)
+        } catch {
+            throw ReplicatorError.unreachable(endpoint.root, reason: Self.describe(error))
+        }
+        let status = Int(response.status.code)
+        guard status == 200 else {
+            let body = (try? await response.body.collect(upTo: 1 << 20)) ?? ByteBuffer()
+            if status == 204 {
+                throw ReplicatorError.dataMismatch("the source holds no data for image \(id) (204 No Content)")
+            }
+            throw httpError(.GET, path, status: status, body: body)
+        }
+        if let length = response.headers.first(name: "Content-Length").flatMap(Int64.init), length != expectedSize {
+            throw ReplicatorError.dataMismatch(
+                "the source offers \(length) bytes for image \(id) but records a size of \(expectedSize)"
+            )
+        }
+        return response.body
+    }
+
+    /// `PUT /v2/images/{id}/file` with a streamed body of known size.
+    func upload<Bytes: AsyncSequence & Sendable>(_ id: String, _ bytes: Bytes, size: Int64) async throws
+    where Bytes.Element == ByteBuffer {
+        let path = "/v2/images/\(id)/file"
+        var request = makeRequest(.PUT, path)
+        request.headers.replaceOrAdd(name: "Content-Type", value: "application/octet-stream")
+        request.headers.add(name: "x-openstack-image-size", value: String(size))
+        request.body = .stream(bytes, length: .known(size))
+        let deadline = NIODeadline.now() + Self.requestTimeout + .seconds(size / Self.minimumUploadSpeed)
+        let response: HTTPClientResponse
+        do {
+            response = try await http.execute(request, deadline: deadline, logger: logger)
+        } catch let error as ReplicatorError {
+            throw error
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw ReplicatorError.unreachable(endpoint.root, reason: Self.describe(error))
+        }
+        let body = try await response.body.collect(upTo: 1 << 20)
+        let status = Int(response.status.code)
+        guard status == 204 || status == 200 else { throw httpError(.PUT, path, status: status, body: body) }
+    }
+}

@@ -1,0 +1,158 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+import NIOPosix
+
+extension GlanceClient {
+    static let requestTimeout: TimeAmount = .seconds(120)
+    static let maxJSONBody = 256 * 1024 * 1024
+
+    func makeRequest(_ method: HTTPMethod, _ path: String) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: endpoint.root + path)
+        request.method = method
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "glance-replicator")
+        if let token { request.headers.add(name: "X-Auth-Token", value: token) }
+        return request
+    }
+
+    /// Sends a request with a small body (or none) and reads the whole answer, retrying connection errors,
+    /// 408, 429 and 5xx with backoff. Any status not in `expected` is thrown as a `ReplicatorError`.
+    func send(
+        _ method: HTTPMethod,
+        _ path: String,
+        body: ByteBuffer? = nil,
+        contentType: String? = nil,
+        expected: Set<Int>
+    ) async throws -> Response {
+        var attempt = 1
+        while true {
+            var request = makeRequest(method, path)
+            if let body {
+                request.body = .bytes(body)
+                if let contentType { request.headers.replaceOrAdd(name: "Content-Type", value: contentType) }
+            }
+            let failure: ReplicatorError
+            var retryAfter: TimeAmount?
+            do {
+                logger.debug("request", metadata: ["method": "\(method.rawValue)", "path": "\(path)"])
+                let response = try await http.execute(request, timeout: Self.requestTimeout, logger: logger)
+                let bytes = try await response.body.collect(upTo: Self.maxJSONBody)
+                let status = Int(response.status.code)
+                if expected.contains(status) {
+                    return Response(status: status, headers: response.headers, body: bytes)
+                }
+                failure = httpError(method, path, status: status, body: bytes)
+                retryAfter = response.headers.first(name: "Retry-After").flatMap(Int64.init).map { .seconds($0) }
+            } catch let error as ReplicatorError {
+                failure = error
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                failure = .unreachable(endpoint.root, reason: Self.describe(error))
+            }
+            guard failure.isTransient, attempt < retry.attempts, !Task.isCancelled else { throw failure }
+            let delay = retry.delay(beforeRetry: attempt, retryAfter: retryAfter)
+            logger.notice(
+                "retrying",
+                metadata: [
+                    "request": "\(method.rawValue) \(path)", "error": "\(failure)", "delay_ms": "\(delay.nanoseconds / 1_000_000)",
+                ]
+            )
+            try await Task.sleep(nanoseconds: UInt64(delay.nanoseconds))
+            attempt += 1
+        }
+    }
+
+    func sendJSON<Body: Encodable>(
+        _ method: HTTPMethod,
+        _ path: String,
+        json: Body,
+        contentType: String = "application/json",
+        expected: Set<Int>
+    ) async throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = try encoder.encode(json)
+        return try await send(method, path, body: ByteBuffer(bytes: data), contentType: contentType, expected: expected)
+    }
+
+    func decode<T: Decodable>(_ type: T.Type, from response: Response, request: String) throws -> T {
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(buffer: response.body))
+        } catch {
+            throw ReplicatorError.malformedResponse(endpoint.root, request: request, detail: Self.describe(decoding: error))
+        }
+    }
+
+    func httpError(_ method: HTTPMethod, _ path: String, status: Int, body: ByteBuffer) -> ReplicatorError {
+        let detail = Self.serverMessage(body)
+        let request = "\(method.rawValue) \(path.split(separator: "?").first ?? "")"
+        if status == 401 {
+            return .authenticationRefused(endpoint.root, status: status, detail: detail)
+        }
+        return .unexpectedResponse(endpoint.root, request: request, status: status, detail: detail)
+    }
+
+    /// The human part of a Glance error body: `{"message": "...<br /><br />", ...}` with
+    /// `Accept: application/json`, HTML otherwise; reduced to one line.
+    static func serverMessage(_ body: ByteBuffer) -> String {
+        var text = String(buffer: body)
+        if let object = try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any] {
+            if let message = object["message"] as? String {
+                text = message
+            } else if let error = object["error"] as? [String: Any], let message = error["message"] as? String {
+                text = message
+            }
+        }
+        text = text.replacingOccurrences(of: "<[^>]+>", with: " ", options: .regularExpression)
+        let words = text.split(whereSeparator: { $0.isWhitespace || $0.isNewline })
+        let line = words.joined(separator: " ")
+        return line.count > 300 ? String(line.prefix(300)) + "..." : line
+    }
+
+    /// A network error as an operator reads it.
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .connectTimeout: return "connection timed out"
+            case .readTimeout: return "the server sent nothing for too long"
+            case .remoteConnectionClosed: return "the server closed the connection"
+            case .deadlineExceeded: return "the request took too long"
+            default: return "\(error)"
+            }
+        }
+        let text = "\(error)"
+        if text.contains("connection refused") || text.contains("Connection refused") || text.contains("errno: 111") {
+            return "connection refused"
+        }
+        if let error = error as? NIOConnectionError {
+            if error.dnsAError != nil || error.dnsAAAAError != nil { return "the host name does not resolve" }
+            if let first = error.connectionErrors.first { return "\(first.error)" }
+        }
+        if let error = error as? IOError {
+            return String(cString: strerror(error.errnoCode)).lowercased()
+        }
+        return text
+    }
+
+    static func describe(decoding error: any Error) -> String {
+        switch error {
+        case DecodingError.dataCorrupted(let context):
+            return context.debugDescription
+        case DecodingError.keyNotFound(let key, let context):
+            return "no '\(key.stringValue)'" + Self.path(context.codingPath)
+        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
+            return context.debugDescription + Self.path(context.codingPath)
+        default:
+            return "\(error)"
+        }
+    }
+
+    private static func path(_ codingPath: [any CodingKey]) -> String {
+        codingPath.isEmpty ? "" : " at " + codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+    }
+}

@@ -1,0 +1,61 @@
+import AsyncHTTPClient
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// A client for one Glance v2 endpoint: the few calls replication needs, with Glance's content types,
+/// its JSON error bodies turned into one-line messages, and retries for what may pass.
+public struct GlanceClient: Sendable {
+    public let endpoint: GlanceEndpoint
+    let http: HTTPClient
+    let token: String?
+    let retry: RetryPolicy
+    let logger: Logger
+
+    public init(
+        endpoint: GlanceEndpoint,
+        http: HTTPClient,
+        token: String?,
+        retry: RetryPolicy = .default,
+        logger: Logger
+    ) {
+        self.endpoint = endpoint
+        self.http = http
+        self.token = token
+        self.retry = retry
+        var logger = logger
+        logger[metadataKey: "endpoint"] = "\(endpoint.root)"
+        self.logger = logger
+    }
+
+    /// An answer whose body was read whole (JSON calls only; image data is streamed, never buffered).
+    struct Response {
+        var status: Int
+        var headers: HTTPHeaders
+        var body: ByteBuffer
+    }
+}
+
+/// How often and how patiently requests that may succeed on a second try are repeated.
+public struct RetryPolicy: Sendable, Hashable {
+    /// Attempts in all, the first included.
+    public var attempts: Int
+    public var initialBackoff: TimeAmount
+    public var maximumBackoff: TimeAmount
+
+    public init(attempts: Int, initialBackoff: TimeAmount, maximumBackoff: TimeAmount) {
+        self.attempts = attempts
+        self.initialBackoff = initialBackoff
+        self.maximumBackoff = maximumBackoff
+    }
+
+    public static let `default` = RetryPolicy(attempts: 4, initialBackoff: .milliseconds(250), maximumBackoff: .seconds(30))
+
+    /// Exponential backoff with full jitter for the given retry (1 for the first retry); a server's
+    /// Retry-After, when given, is honoured instead (capped at the maximum).
+    func delay(beforeRetry retry: Int, retryAfter: TimeAmount?) -> TimeAmount {
+        if let retryAfter { return min(retryAfter, maximumBackoff) }
+        let ceiling = min(initialBackoff.nanoseconds << Int64(min(retry - 1, 20)), maximumBackoff.nanoseconds)
+        return .nanoseconds(Int64.random(in: (ceiling / 2)...max(ceiling / 2, ceiling)))
+    }
+}

@@ -1,0 +1,179 @@
+import AsyncHTTPClient
+import CatalogDiff
+import Foundation
+import Logging
+import NIOCore
+
+/// What a run is asked to do.
+public struct ReplicationOptions: Sendable {
+    public enum Mode: Sendable, Hashable {
+        /// Audit only: report the differences.
+        case compare
+        /// Make the target hold every in-scope source image; `dryRun` plans without writing.
+        case replicate(dryRun: Bool)
+    }
+
+    public var mode: Mode
+    public var scope: ImageScope
+    public var rules: FieldRules
+    /// X-Auth-Token for every endpoint.
+    public var token: String?
+    /// Images worked on at once.
+    public var concurrency: Int
+
+    public init(mode: Mode, scope: ImageScope, rules: FieldRules, token: String?, concurrency: Int = 4) {
+        self.mode = mode
+        self.scope = scope
+        self.rules = rules
+        self.token = token
+        self.concurrency = max(1, concurrency)
+    }
+
+    var writes: Bool { mode == .replicate(dryRun: false) }
+}
+
+/// Lists, plans and (unless auditing) carries out replication from one source to its targets.
+public enum Replication {
+    /// Runs with an HTTP client that is shut down however the run ends.
+    public static func run(
+        source: ImageLocation,
+        targets: [ImageLocation],
+        options: ReplicationOptions,
+        logger: Logger
+    ) async throws -> Report {
+        try await HTTPClient.withHTTPClient(configuration: .replicator) { http in
+            try await run(source: source, targets: targets, options: options, http: http, logger: logger)
+        }
+    }
+
+    static func run(
+        source sourceLocation: ImageLocation,
+        targets targetLocations: [ImageLocation],
+        options: ReplicationOptions,
+        http: HTTPClient,
+        logger: Logger
+    ) async throws -> Report {
+        let source = client(for: sourceLocation, http: http, options: options, logger: logger)
+        let sourceImages = try await source.listImages()
+        logger.info("listed source", metadata: ["images": "\(sourceImages.count)", "source": "\(source.endpoint)"])
+        var reports: [TargetReport] = []
+        for location in targetLocations {
+            let target = client(for: location, http: http, options: options, logger: logger)
+            let targetImages = try await target.listImages()
+            let plan = CatalogPlan(source: sourceImages, target: targetImages, scope: options.scope, rules: options.rules)
+            var targetLogger = logger
+            targetLogger[metadataKey: "target"] = "\(target.endpoint)"
+            targetLogger.info(
+                "planned",
+                metadata: ["copy": "\(plan.summary.missing)", "update": "\(plan.summary.metadataDrift)"]
+            )
+            let results: [ImageReport]
+            if options.writes {
+                let transfer = ImageTransfer(source: source, target: target, rules: options.rules, logger: targetLogger)
+                results = await execute(plan, with: transfer, concurrency: options.concurrency, logger: targetLogger)
+            } else {
+                results = plan.images.map { ImageReport(plan: $0, result: .unexecuted($0.action)) }
+            }
+            reports.append(TargetReport(target: target.endpoint.root, summary: plan.summary, images: results))
+        }
+        return Report(
+            source: source.endpoint.root,
+            dryRun: !options.writes,
+            targets: reports
+        )
+    }
+
+    static func client(
+        for location: ImageLocation,
+        http: HTTPClient,
+        options: ReplicationOptions,
+        logger: Logger
+    ) -> GlanceClient {
+        switch location {
+        case .glance(let endpoint):
+            GlanceClient(endpoint: endpoint, http: http, token: options.token, logger: logger)
+        }
+    }
+
+    /// Works through a target's plan, `concurrency` images at a time; one image's failure never stops the
+    /// others. Results come back in plan order.
+    static func execute(
+        _ plan: CatalogPlan,
+        with transfer: ImageTransfer,
+        concurrency: Int,
+        logger: Logger
+    ) async -> [ImageReport] {
+        var results = plan.images.map { ImageReport(plan: $0, result: .unexecuted($0.action)) }
+        let work = plan.images.indices.filter { [.copy, .updateMetadata].contains(plan.images[$0].action) }
+        await withTaskGroup(of: (Int, ImageReport).self) { group in
+            var pending = work.makeIterator()
+            func startNext() -> Bool {
+                guard let index = pending.next() else { return false }
+                let image = plan.images[index]
+                group.addTask {
+                    (index, await carryOut(image, with: transfer, logger: logger))
+                }
+                return true
+            }
+            for _ in 0..<concurrency where !startNext() { break }
+            while let (index, report) = await group.next() {
+                results[index] = report
+                _ = startNext()
+            }
+        }
+        return results
+    }
+
+    static func carryOut(_ plan: ImagePlan, with transfer: ImageTransfer, logger: Logger) async -> ImageReport {
+        var logger = logger
+        logger[metadataKey: "image_id"] = "\(plan.id)"
+        let clock = ContinuousClock()
+        let started = clock.now
+        do {
+            switch plan.action {
+            case .copy:
+                let bytes = try await transfer.copy(plan)
+                let seconds = (clock.now - started).seconds
+                logger.notice(
+                    "copied",
+                    metadata: [
+                        "name": "\(plan.name ?? "")", "bytes": "\(bytes)",
+                        "seconds": "\(String(format: "%.2f", seconds))",
+                    ]
+                )
+            case .updateMetadata:
+                try await transfer.updateMetadata(plan)
+                logger.notice("updated metadata", metadata: ["fields": "\(plan.changes.map(\.field).joined(separator: ","))"])
+            case .none, .conflict, .ignore:
+                return ImageReport(plan: plan, result: .unexecuted(plan.action))
+            }
+            return ImageReport(plan: plan, result: .done)
+        } catch {
+            let message = (error as? ReplicatorError)?.message ?? "\(error)"
+            logger.error("failed", metadata: ["error": "\(message)"])
+            return ImageReport(plan: plan, result: .failed, error: message)
+        }
+    }
+}
+
+extension Duration {
+    fileprivate var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}
+
+extension HTTPClient.Configuration {
+    /// Timeouts and pooling for Glance behind uWSGI: idle keep-alive connections are dropped by the
+    /// server after 4 s, so the pool lets them go sooner; connection errors are retried by `GlanceClient`
+    /// with backoff rather than by the pool until the deadline.
+    static var replicator: HTTPClient.Configuration {
+        var configuration = HTTPClient.Configuration(
+            timeout: .init(connect: .seconds(10), read: .seconds(120)),
+            decompression: .disabled
+        )
+        configuration.connectionPool.idleTimeout = .seconds(3)
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.httpVersion = .http1Only
+        return configuration
+    }
+}

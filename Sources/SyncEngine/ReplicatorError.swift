@@ -1,0 +1,145 @@
+/// An error an operator can act on: what failed, where, and what the server said.
+///
+/// Modelled on AsyncHTTPClient's `HTTPClientError`: a struct over a private code, so new cases can be
+/// added without breaking callers, and a `category` that the CLI maps to its exit code in one place.
+public struct ReplicatorError: Error, Sendable, Hashable, CustomStringConvertible {
+    private enum Code: Hashable, Sendable {
+        case invalidLocation
+        case unsupportedLocation
+        case invalidOption
+        case unreachable
+        case authenticationRefused
+        case unexpectedResponse
+        case malformedResponse
+        case requestFailed
+        case dataMismatch
+        case idUnavailable
+        case imageBusy
+        case cannotRepair
+    }
+
+    /// How bad it is: decides whether the run goes on and the exit code.
+    public enum Category: Sendable, Hashable {
+        /// Bad arguments or configuration: nothing was attempted.
+        case usage
+        /// The run cannot go on (an endpoint unreachable, credentials refused, responses unusable).
+        case fatal
+        /// One image failed; the others go on.
+        case image
+    }
+
+    private let code: Code
+    /// One line, without a trailing period: what happened and, where known, what to do.
+    public let message: String
+    /// The HTTP status the server answered, when the error is an HTTP answer.
+    public let status: Int?
+
+    private init(_ code: Code, _ message: String, status: Int? = nil) {
+        self.code = code
+        self.message = message
+        self.status = status
+    }
+
+    public var category: Category {
+        switch code {
+        case .invalidLocation, .unsupportedLocation, .invalidOption: .usage
+        case .unreachable, .authenticationRefused, .malformedResponse, .unexpectedResponse: .fatal
+        case .requestFailed, .dataMismatch, .idUnavailable, .imageBusy, .cannotRepair: .image
+        }
+    }
+
+    public var description: String { message }
+
+    /// Whether retrying the same request may succeed (connection errors, 408, 429, 5xx).
+    public var isTransient: Bool {
+        switch code {
+        case .unreachable: true
+        case .requestFailed, .unexpectedResponse:
+            status.map { $0 == 408 || $0 == 429 || (500...599).contains($0) } ?? false
+        default: false
+        }
+    }
+
+    // MARK: usage
+
+    public static func invalidLocation(_ text: String) -> Self {
+        Self(
+            .invalidLocation,
+            "'\(text)' is not a location: use http(s)://HOST[:PORT][/PATH] or HOST:PORT for a Glance endpoint"
+        )
+    }
+
+    public static func unsupportedLocation(_ text: String, kind: String) -> Self {
+        Self(.unsupportedLocation, "'\(text)': \(kind) locations are not supported by this version")
+    }
+
+    public static func invalidOption(_ message: String) -> Self {
+        Self(.invalidOption, message)
+    }
+
+    // MARK: fatal
+
+    public static func unreachable(_ endpoint: String, reason: String) -> Self {
+        Self(.unreachable, "cannot reach \(endpoint): \(reason)")
+    }
+
+    public static func authenticationRefused(_ endpoint: String, status: Int, detail: String) -> Self {
+        let hint = status == 401 ? "check --token / OS_AUTH_TOKEN" : "the credentials lack the needed role"
+        return Self(
+            .authenticationRefused,
+            "\(endpoint) refused the request (HTTP \(status))\(detail.isEmpty ? "" : ": \(detail)"); \(hint)",
+            status: status
+        )
+    }
+
+    public static func unexpectedResponse(_ endpoint: String, request: String, status: Int, detail: String) -> Self {
+        Self(
+            .unexpectedResponse,
+            "\(request) on \(endpoint) answered HTTP \(status)\(detail.isEmpty ? "" : ": \(detail)")",
+            status: status
+        )
+    }
+
+    public static func malformedResponse(_ endpoint: String, request: String, detail: String) -> Self {
+        Self(.malformedResponse, "\(request) on \(endpoint) returned an unusable response: \(detail)")
+    }
+
+    // MARK: per image
+
+    public static func requestFailed(_ endpoint: String, request: String, status: Int, detail: String) -> Self {
+        Self(
+            .requestFailed,
+            "\(request) on \(endpoint) answered HTTP \(status)\(detail.isEmpty ? "" : ": \(detail)")",
+            status: status
+        )
+    }
+
+    public static func dataMismatch(_ detail: String) -> Self {
+        Self(.dataMismatch, detail)
+    }
+
+    public static func idUnavailable(_ id: String, endpoint: String) -> Self {
+        Self(
+            .idUnavailable,
+            "\(endpoint) refuses image id \(id): it belonged to an image deleted there, and Glance never reuses a "
+                + "deleted id until `glance-manage db purge_images_table` purges it"
+        )
+    }
+
+    public static func imageBusy(_ id: String, endpoint: String, status: String) -> Self {
+        Self(
+            .imageBusy,
+            "image \(id) on \(endpoint) is '\(status)' (an upload or import in progress, or one whose server died); "
+                + "wait, or delete it on the target and run again"
+        )
+    }
+
+    public static func cannotRepair(_ detail: String) -> Self {
+        Self(.cannotRepair, detail)
+    }
+
+    /// This error, seen while working on an image, with the image named.
+    public func during(_ what: String) -> Self {
+        Self(code, "\(what): \(message)", status: status)
+    }
+}

@@ -1,0 +1,97 @@
+import ArgumentParser
+import CatalogDiff
+import Foundation
+import Logging
+import SyncEngine
+
+/// Options every catalog command shares.
+struct CommonOptions: ParsableArguments {
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Visibilities in scope, a comma list of public, community, shared, private.",
+            valueName: "list"
+        )
+    )
+    var visibility: String = "public,community"
+
+    @Option(name: .long, help: "Output format: table or json.")
+    var format: OutputFormat = .table
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "X-Auth-Token sent to every endpoint (default: $OS_AUTH_TOKEN).",
+            valueName: "token"
+        )
+    )
+    var token: String?
+
+    @Option(
+        name: .long,
+        parsing: .upToNextOption,
+        help: ArgumentHelp(
+            "Properties never compared or copied (space or comma separated; may be repeated).",
+            valueName: "prop"
+        )
+    )
+    var dontreplicate: [String] = []
+
+    @Option(name: .long, help: "Images worked on at once.")
+    var concurrency: Int = 4
+
+    @Flag(name: .shortAndLong, help: "Log each request and decision on stderr.")
+    var verbose = false
+
+    func validate() throws {
+        _ = try scope()
+        guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
+    }
+
+    func scope() throws -> ImageScope {
+        do {
+            let set = try Visibility.parseList(visibility)
+            guard !set.isEmpty else { throw ValidationError("--visibility needs at least one visibility") }
+            return ImageScope(visibilities: set)
+        } catch let error as InvalidVisibility {
+            throw ValidationError(
+                "--visibility: '\(error.word)' is not one of public, community, shared, private"
+            )
+        }
+    }
+
+    var rules: FieldRules {
+        let names = dontreplicate.flatMap { $0.split(whereSeparator: { $0 == "," || $0 == " " }) }.map(String.init)
+        return FieldRules(excluded: Set(names))
+    }
+
+    var effectiveToken: String? {
+        if let token, !token.isEmpty { return token }
+        if let token = ProcessInfo.processInfo.environment["OS_AUTH_TOKEN"], !token.isEmpty { return token }
+        return nil
+    }
+
+    func makeLogger() -> Logger {
+        let level: Logger.Level = verbose ? .debug : .notice
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        return Logger(label: "glance-replicator")
+    }
+
+    func options(mode: ReplicationOptions.Mode) throws -> ReplicationOptions {
+        ReplicationOptions(mode: mode, scope: try scope(), rules: rules, token: effectiveToken, concurrency: concurrency)
+    }
+}
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case table
+    case json
+}
+
+/// Parses a LOCATION argument, failing as a usage error.
+func parseLocation(_ text: String) throws -> ImageLocation {
+    try ImageLocation(parsing: text)
+}

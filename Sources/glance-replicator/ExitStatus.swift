@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import SyncEngine
+
+/// The one place where outcomes become exit codes and errors become one line on stderr.
+enum ExitStatus {
+    static let success: Int32 = 0
+    static let differences: Int32 = 1
+    static let usage: Int32 = 2
+    static let imagesFailed: Int32 = 3
+    static let fatal: Int32 = 4
+
+    /// A run that finished but must still exit non-zero (differences found, images failed).
+    struct Finished: Error {
+        var code: Int32
+    }
+
+    static func handle(_ error: any Error) -> Int32 {
+        switch error {
+        case let finished as Finished:
+            return finished.code
+        case let error as ReplicatorError:
+            printError(error.message)
+            switch error.category {
+            case .usage: return usage
+            case .fatal: return fatal
+            case .image: return imagesFailed
+            }
+        case is CancellationError:
+            printError("interrupted")
+            return 130
+        default:
+            let parserCode = GlanceReplicator.exitCode(for: error)
+            if parserCode == .success {  // --help, --version
+                print(GlanceReplicator.fullMessage(for: error))
+                return success
+            }
+            if parserCode.rawValue == EXIT_FAILURE, !(error is ExitCode) {
+                // Not an argument error: something unforeseen. Still one line, never a trace.
+                printError("unexpected error: \(error)")
+                return fatal
+            }
+            let message = GlanceReplicator.fullMessage(for: error)
+            FileHandle.standardError.write(Data((message + "\n").utf8))
+            return usage
+        }
+    }
+
+    static func printError(_ message: String) {
+        FileHandle.standardError.write(Data("glance-replicator: error: \(message)\n".utf8))
+    }
+}

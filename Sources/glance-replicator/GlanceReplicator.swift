@@ -1,0 +1,27 @@
+import ArgumentParser
+
+/// The root command: subcommands only.
+struct GlanceReplicator: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "glance-replicator",
+        abstract: "Keep OpenStack Glance image catalogs in sync across regions and edge sites.",
+        discussion: """
+            Lists the image catalogs of Glance v2 endpoints, compares them by id, data (size, md5 checksum, \
+            os_hash_algo/os_hash_value) and metadata (properties, tags, visibility, flags), and copies what \
+            a target is missing, verifying every byte. Public and community images by default.
+
+            LOCATION is a Glance endpoint: http(s)://HOST[:PORT][/PATH] or HOST:PORT (http).
+
+            Exit codes: 0 success / in sync, 1 differences found (compare, --dry-run), 2 usage or \
+            configuration error, 3 some images failed (the others done), 4 fatal (endpoint unreachable, \
+            authentication refused, unusable response).
+
+            Examples:
+              glance-replicator compare http://region-a:9292 http://region-b:9292
+              glance-replicator replicate region-a:9292 region-b:9292 --dry-run --format json
+              glance-replicator replicate http://region-a:9292 http://region-b:9292 --visibility public
+            """,
+        version: "0.1.0",
+        subcommands: [CompareCommand.self, ReplicateCommand.self]
+    )
+}

@@ -1,0 +1,75 @@
+import CatalogDiff
+import Foundation
+
+/// Prints a report on stdout: the JSON document, or aligned tables for people.
+enum ReportOutput {
+    static func print(_ report: Report, format: OutputFormat) throws {
+        switch format {
+        case .json:
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            let data = try encoder.encode(report)
+            FileHandle.standardOutput.write(data + Data("\n".utf8))
+        case .table:
+            FileHandle.standardOutput.write(Data(table(report).utf8))
+        }
+    }
+
+    static func table(_ report: Report) -> String {
+        var out = "source: \(report.source)\n"
+        for target in report.targets {
+            out += "target: \(target.target)\n\n"
+            let header = ["STATE", "ACTION", "RESULT", "SIZE", "ID", "NAME"]
+            let rows = target.images.map { image in
+                [image.state.rawValue, image.action.rawValue, image.result.rawValue, humanBytes(image.bytes), image.id, image.name ?? ""]
+            }
+            let widths = header.indices.map { column in
+                ([header] + rows).map { $0[column].count }.max() ?? 0
+            }
+            func line(_ cells: [String]) -> String {
+                zip(cells, widths).enumerated().map { index, pair in
+                    index == cells.count - 1 ? pair.0 : pair.0.padding(toLength: pair.1, withPad: " ", startingAt: 0)
+                }.joined(separator: "  ") + "\n"
+            }
+            if rows.isEmpty {
+                out += "(no images in scope)\n"
+            } else {
+                out += line(header)
+                for (image, row) in zip(target.images, rows) {
+                    out += line(row)
+                    for change in image.changes {
+                        out += "    \(change.field): \(change.target) -> \(change.source)\n"
+                    }
+                    if let error = image.error { out += "    error: \(error)\n" }
+                }
+            }
+            out += "\n" + summaryLine(target, dryRun: report.dryRun) + "\n"
+        }
+        return out
+    }
+
+    static func summaryLine(_ target: TargetReport, dryRun: Bool) -> String {
+        let s = target.summary
+        var line =
+            "summary: \(s.inSync) in sync, \(s.missing) missing, \(s.metadataDrift) metadata drift, "
+            + "\(s.dataConflict) data conflict, \(s.extra) extra; \(humanBytes(s.bytesToCopy)) to copy"
+        if !dryRun {
+            let done = target.images.filter { $0.result == .done }.count
+            let failed = target.images.filter { $0.result == .failed }.count
+            line += "; \(done) done, \(failed) failed"
+        }
+        return line
+    }
+
+    /// Binary units, one decimal: `1000 B`, `1.5 MiB`.
+    static func humanBytes(_ bytes: Int64) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"]
+        var value = Double(bytes)
+        var unit = 0
+        while value >= 1024, unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
+    }
+}
