@@ -148,7 +148,8 @@ struct VerifyingByteStream<Base: AsyncSequence & Sendable>: AsyncSequence, Senda
                 let received = verifier?.count ?? 0
                 throw ReplicatorError.unreachable(
                     source,
-                    reason: "the download broke after \(received) of \(expected.size) bytes (\(GlanceClient.describe(error)))"
+                    reason:
+                        "the download broke after \(received) of \(expected.size) bytes (\(GlanceClient.describe(error)))"
                 )
             }
         }

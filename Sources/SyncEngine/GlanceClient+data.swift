@@ -7,31 +7,38 @@ extension GlanceClient {
     /// body, so it is derived from the size).
     static let minimumUploadSpeed: Int64 = 256 * 1024
 
-    /// Starts `GET /v2/images/{id}/file` and returns once the headers are in: the body is streamed by the
-    /// caller with backpressure, never buffered whole.
-    func download(_ id: String, expectedSize: Int64) async throws -> HTTPClientResponse.Body {
+    /// Starts `GET /v2/images/{id}/file`, from `offset` with `Range: bytes=N-` when given, and returns once
+    /// the headers are in: the body is streamed by the caller with backpressure, never buffered whole.
+    /// Answers 200 or 206 (with the length the range implies); anything else throws.
+    func openDownload(_ id: String, from offset: Int64?, size: Int64) async throws -> (
+        status: Int, body: HTTPClientResponse.Body
+    ) {
         let path = "/v2/images/\(id)/file"
-        let request = makeRequest(.GET, path)
+        var request = makeRequest(.GET, path)
+        if let offset { request.headers.add(name: "Range", value: "bytes=\(offset)-") }
         let response: HTTPClientResponse
         do {
             response = try await http.execute(request, timeout: Self.requestTimeout, logger: logger)
+        } catch is CancellationError {
+            throw CancellationError()
         } catch {
             throw ReplicatorError.unreachable(endpoint.root, reason: Self.describe(error))
         }
         let status = Int(response.status.code)
-        guard status == 200 else {
+        guard status == 200 || (status == 206 && offset != nil) else {
             let body = (try? await response.body.collect(upTo: 1 << 20)) ?? ByteBuffer()
             if status == 204 {
                 throw ReplicatorError.dataMismatch("the source holds no data for image \(id) (204 No Content)")
             }
             throw httpError(.GET, path, status: status, body: body)
         }
-        if let length = response.headers.first(name: "Content-Length").flatMap(Int64.init), length != expectedSize {
+        let expected = status == 206 ? size - (offset ?? 0) : size
+        if let length = response.headers.first(name: "Content-Length").flatMap(Int64.init), length != expected {
             throw ReplicatorError.dataMismatch(
-                "the source offers \(length) bytes for image \(id) but records a size of \(expectedSize)"
+                "the source offers \(length) bytes of image \(id) where its record implies \(expected)"
             )
         }
-        return response.body
+        return (status, response.body)
     }
 
     /// `PUT /v2/images/{id}/file` with a streamed body of known size.

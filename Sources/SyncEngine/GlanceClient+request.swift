@@ -56,10 +56,11 @@ extension GlanceClient {
             }
             guard failure.isTransient, attempt < retry.attempts, !Task.isCancelled else { throw failure }
             let delay = retry.delay(beforeRetry: attempt, retryAfter: retryAfter)
-            logger.notice(
+            logger.info(
                 "retrying",
                 metadata: [
-                    "request": "\(method.rawValue) \(path)", "error": "\(failure)", "delay_ms": "\(delay.nanoseconds / 1_000_000)",
+                    "request": "\(method.rawValue) \(path)", "error": "\(failure)",
+                    "delay_ms": "\(delay.nanoseconds / 1_000_000)",
                 ]
             )
             try await Task.sleep(nanoseconds: UInt64(delay.nanoseconds))
@@ -84,7 +85,11 @@ extension GlanceClient {
         do {
             return try JSONDecoder().decode(T.self, from: Data(buffer: response.body))
         } catch {
-            throw ReplicatorError.malformedResponse(endpoint.root, request: request, detail: Self.describe(decoding: error))
+            throw ReplicatorError.malformedResponse(
+                endpoint.root,
+                request: request,
+                detail: Self.describe(decoding: error)
+            )
         }
     }
 
@@ -153,6 +158,7 @@ extension GlanceClient {
     }
 
     private static func path(_ codingPath: [any CodingKey]) -> String {
-        codingPath.isEmpty ? "" : " at " + codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+        codingPath.isEmpty
+            ? "" : " at " + codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
     }
 }

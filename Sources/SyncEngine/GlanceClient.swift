@@ -49,12 +49,16 @@ public struct RetryPolicy: Sendable, Hashable {
         self.maximumBackoff = maximumBackoff
     }
 
-    public static let `default` = RetryPolicy(attempts: 4, initialBackoff: .milliseconds(250), maximumBackoff: .seconds(30))
+    public static let `default` = RetryPolicy(
+        attempts: 4,
+        initialBackoff: .milliseconds(250),
+        maximumBackoff: .seconds(30)
+    )
 
     /// Exponential backoff with full jitter for the given retry (1 for the first retry); a server's
     /// Retry-After, when given, is honoured instead (capped at the maximum).
     func delay(beforeRetry retry: Int, retryAfter: TimeAmount?) -> TimeAmount {
-        if let retryAfter { return min(retryAfter, maximumBackoff) }
+        if let retryAfter { return max(.zero, min(retryAfter, maximumBackoff)) }
         let ceiling = min(initialBackoff.nanoseconds << Int64(min(retry - 1, 20)), maximumBackoff.nanoseconds)
         return .nanoseconds(Int64.random(in: (ceiling / 2)...max(ceiling / 2, ceiling)))
     }

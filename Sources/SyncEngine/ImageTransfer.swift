@@ -8,6 +8,9 @@ import Logging
 /// until the hashes match, checks the target's own hashes once it is active, and sets `protected` last.
 /// When the copy fails the half-made record is deleted, so nothing is left `queued` or `saving`.
 struct ImageTransfer: Sendable {
+    /// Broken source connections resumed within one copy before it fails.
+    static let maxResumes = 8
+
     let source: GlanceClient
     let target: GlanceClient
     let rules: FieldRules
@@ -19,16 +22,35 @@ struct ImageTransfer: Sendable {
             throw ReplicatorError.dataMismatch("the source record of image \(plan.id) has no size")
         }
         try await prepareRecord(for: image, existing: plan.target)
-        do {
-            try await streamData(of: image, size: size)
-            try await verifyTarget(against: image)
-        } catch {
-            await removeHalfMade(image.id, after: error)
-            throw error
+        var attempt = 1
+        while true {
+            do {
+                try await streamData(of: image, size: size)
+                try await verifyTarget(against: image)
+                break
+            } catch let error as ReplicatorError where attempt < maxAttempts(after: error) {
+                // A failed upload returns the image to `queued`, ready for another; any other state is not ours
+                // to retry into.
+                let delay = target.retry.delay(beforeRetry: attempt, retryAfter: nil)
+                logger.info("copy failed, retrying", metadata: ["error": "\(error)", "attempt": "\(attempt)"])
+                try await Task.sleep(nanoseconds: UInt64(delay.nanoseconds))
+                let current = try? await target.image(image.id)
+                guard current?.status == ImageStatus.queued else {
+                    await removeHalfMade(image.id, after: error)
+                    throw error
+                }
+                attempt += 1
+            } catch {
+                await removeHalfMade(image.id, after: error)
+                throw error
+            }
         }
         if image.protected {
             // The copy is complete and verified; if this fails the next run sees metadata drift.
-            _ = try await target.updateImage(image.id, [PatchOperation(op: .replace, path: "/protected", value: .bool(true))])
+            _ = try await target.updateImage(
+                image.id,
+                [PatchOperation(op: .replace, path: "/protected", value: .bool(true))]
+            )
         }
         return size
     }
@@ -45,6 +67,13 @@ struct ImageTransfer: Sendable {
             }
         }
         _ = try await target.updateImage(plan.id, ImageWrite.patch(for: plan.changes))
+    }
+
+    /// Transient failures (connection errors, 5xx) are retried as often as requests are; a verification
+    /// failure once, from a fresh read, in case the corruption happened on the way.
+    private func maxAttempts(after error: ReplicatorError) -> Int {
+        if error.isTransient { return target.retry.attempts }
+        return error.isDataMismatch ? 2 : 1
     }
 
     // MARK: steps
@@ -81,7 +110,13 @@ struct ImageTransfer: Sendable {
     }
 
     private func streamData(of image: ImageRecord, size: Int64) async throws {
-        let body = try await source.download(image.id, expectedSize: size)
+        let body = ResumableDownload(
+            client: source,
+            imageID: image.id,
+            size: size,
+            maxResumes: Self.maxResumes,
+            logger: logger
+        )
         let verified = VerifyingByteStream(
             base: body,
             expected: ExpectedData(image),
@@ -108,7 +143,7 @@ struct ImageTransfer: Sendable {
     private func removeHalfMade(_ id: String, after error: any Error) async {
         do {
             try await target.deleteImage(id)
-            logger.notice("removed the half-made target image", metadata: ["error": "\(error)"])
+            logger.info("removed the half-made target image", metadata: ["error": "\(error)"])
         } catch {
             logger.warning("could not remove the half-made target image", metadata: ["error": "\(error)"])
         }

@@ -60,7 +60,12 @@ public enum Replication {
         for location in targetLocations {
             let target = client(for: location, http: http, options: options, logger: logger)
             let targetImages = try await target.listImages()
-            let plan = CatalogPlan(source: sourceImages, target: targetImages, scope: options.scope, rules: options.rules)
+            let plan = CatalogPlan(
+                source: sourceImages,
+                target: targetImages,
+                scope: options.scope,
+                rules: options.rules
+            )
             var targetLogger = logger
             targetLogger[metadataKey: "target"] = "\(target.endpoint)"
             targetLogger.info(
@@ -134,7 +139,7 @@ public enum Replication {
             case .copy:
                 let bytes = try await transfer.copy(plan)
                 let seconds = (clock.now - started).seconds
-                logger.notice(
+                logger.info(
                     "copied",
                     metadata: [
                         "name": "\(plan.name ?? "")", "bytes": "\(bytes)",
@@ -143,7 +148,10 @@ public enum Replication {
                 )
             case .updateMetadata:
                 try await transfer.updateMetadata(plan)
-                logger.notice("updated metadata", metadata: ["fields": "\(plan.changes.map(\.field).joined(separator: ","))"])
+                logger.info(
+                    "updated metadata",
+                    metadata: ["fields": "\(plan.changes.map(\.field).joined(separator: ","))"]
+                )
             case .none, .conflict, .ignore:
                 return ImageReport(plan: plan, result: .unexecuted(plan.action))
             }

@@ -60,6 +60,9 @@ public struct ReplicatorError: Error, Sendable, Hashable, CustomStringConvertibl
         }
     }
 
+    /// Whether the data read or stored did not match what the source records.
+    public var isDataMismatch: Bool { code == .dataMismatch }
+
     // MARK: usage
 
     public static func invalidLocation(_ text: String) -> Self {

@@ -72,7 +72,7 @@ struct CommonOptions: ParsableArguments {
     }
 
     func makeLogger() -> Logger {
-        let level: Logger.Level = verbose ? .debug : .notice
+        let level: Logger.Level = verbose ? .debug : .warning
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
@@ -82,7 +82,13 @@ struct CommonOptions: ParsableArguments {
     }
 
     func options(mode: ReplicationOptions.Mode) throws -> ReplicationOptions {
-        ReplicationOptions(mode: mode, scope: try scope(), rules: rules, token: effectiveToken, concurrency: concurrency)
+        ReplicationOptions(
+            mode: mode,
+            scope: try scope(),
+            rules: rules,
+            token: effectiveToken,
+            concurrency: concurrency
+        )
     }
 }
 

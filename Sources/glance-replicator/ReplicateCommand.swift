@@ -50,8 +50,16 @@ struct ReplicateCommand: AsyncParsableCommand {
             if images.contains(where: { [.copy, .updateMetadata, .conflict].contains($0.action) }) {
                 throw ExitStatus.Finished(code: ExitStatus.differences)
             }
-        } else if images.contains(where: { $0.result == .failed || $0.action == .conflict }) {
-            throw ExitStatus.Finished(code: ExitStatus.imagesFailed)
+        } else {
+            let failed = images.filter { $0.result == .failed }.count
+            let conflicts = images.filter { $0.action == .conflict }.count
+            if failed + conflicts > 0 {
+                var parts: [String] = []
+                if failed > 0 { parts.append("\(failed) failed") }
+                if conflicts > 0 { parts.append("\(conflicts) in data_conflict (never overwritten)") }
+                ExitStatus.printError(parts.joined(separator: ", ") + "; the other images are done, see the report")
+                throw ExitStatus.Finished(code: ExitStatus.imagesFailed)
+            }
         }
     }
 }

@@ -21,7 +21,10 @@ enum ReportOutput {
             out += "target: \(target.target)\n\n"
             let header = ["STATE", "ACTION", "RESULT", "SIZE", "ID", "NAME"]
             let rows = target.images.map { image in
-                [image.state.rawValue, image.action.rawValue, image.result.rawValue, humanBytes(image.bytes), image.id, image.name ?? ""]
+                [
+                    image.state.rawValue, image.action.rawValue, image.result.rawValue, humanBytes(image.bytes),
+                    image.id, image.name ?? "",
+                ]
             }
             let widths = header.indices.map { column in
                 ([header] + rows).map { $0[column].count }.max() ?? 0

@@ -1,0 +1,116 @@
+import AsyncHTTPClient
+import Logging
+import NIOCore
+
+/// An image's data from the source as one byte stream that survives broken connections.
+///
+/// Drives `DownloadStateMachine`: a break is resumed at once with `Range: bytes=N-` (then after short
+/// waits), so the upload it feeds stays open and nothing delivered is fetched again. The waits stay short
+/// because the target's server gives up on a silent upload after a few seconds.
+struct ResumableDownload: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+
+    let client: GlanceClient
+    let imageID: String
+    let size: Int64
+    let maxResumes: Int
+    let logger: Logger
+
+    func makeAsyncIterator() -> Iterator {
+        Iterator(download: self)
+    }
+
+    struct Iterator: AsyncIteratorProtocol {
+        let download: ResumableDownload
+        var machine: DownloadStateMachine
+        var body: HTTPClientResponse.Body.AsyncIterator?
+        var pending: DownloadStateMachine.Action?
+
+        init(download: ResumableDownload) {
+            self.download = download
+            self.machine = DownloadStateMachine(size: download.size, maxResumes: download.maxResumes)
+        }
+
+        mutating func next() async throws -> ByteBuffer? {
+            if machine.state == .finished { return nil }
+            if pending == nil, body == nil { pending = machine.start() }
+            while true {
+                if let action = pending {
+                    pending = nil
+                    switch action {
+                    case .request(let rangeStart):
+                        try await open(rangeStart: rangeStart)
+                    case .resume(let rangeStart, let retry):
+                        download.logger.info(
+                            "resuming download",
+                            metadata: [
+                                "image_id": "\(download.imageID)", "offset": "\(machine.delivered)",
+                                "range": "\(rangeStart != nil)",
+                            ]
+                        )
+                        if retry > 1 {
+                            try await Task.sleep(nanoseconds: UInt64(Swift.min(retry - 1, 4)) * 250_000_000)
+                        }
+                        try await open(rangeStart: rangeStart)
+                    case .finish:
+                        return nil
+                    case .fail, .forward:
+                        preconditionFailure("not a pending action: \(action)")
+                    }
+                }
+                let chunk: ByteBuffer?
+                do {
+                    chunk = try await body!.next()
+                } catch is CancellationError {
+                    throw CancellationError()
+                } catch {
+                    try fail(after: error, or: machine.connectionBroke())
+                    continue
+                }
+                guard var chunk else {
+                    body = nil
+                    let action = machine.bodyEnded()
+                    if action == .finish { return nil }
+                    try fail(after: nil, or: action)
+                    continue
+                }
+                guard case .forward(let dropping) = machine.received(Int64(chunk.readableBytes)) else { continue }
+                chunk.moveReaderIndex(forwardBy: Int(dropping))
+                if chunk.readableBytes > 0 { return chunk }
+            }
+        }
+
+        private mutating func fail(after error: (any Error)?, or action: DownloadStateMachine.Action) throws {
+            body = nil
+            guard action != .fail else {
+                let reason = error.map { GlanceClient.describe($0) } ?? "the response ended early"
+                throw ReplicatorError.unreachable(
+                    download.client.endpoint.root,
+                    reason:
+                        "the download of image \(download.imageID) broke after \(machine.delivered) of \(download.size) "
+                        + "bytes and \(machine.resumes) resumes (\(reason))"
+                )
+            }
+            pending = action
+        }
+
+        private mutating func open(rangeStart: Int64?) async throws {
+            do {
+                let response = try await download.client.openDownload(
+                    download.imageID,
+                    from: rangeStart,
+                    size: download.size
+                )
+                guard machine.responseStarted(status: response.status) else {
+                    preconditionFailure("openDownload returned status \(response.status)")
+                }
+                body = response.body.makeAsyncIterator()
+            } catch let error as ReplicatorError where error.status == 400 && rangeStart != nil {
+                download.logger.info("the source refuses Range requests: reading from the start, skipping what was sent")
+                pending = machine.rangeRefused()
+            } catch let error as ReplicatorError where error.isTransient {
+                try fail(after: error, or: machine.connectionBroke())
+            }
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+
+/// Runs the built `glance-replicator` binary as a user would and captures what it prints.
+struct CLIResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+
+    /// The `--format json` document.
+    func json() throws -> [String: Any] {
+        guard let object = try JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any] else {
+            throw CLIRunner.Failure(description: "stdout is not a JSON object: \(stdout.prefix(500))")
+        }
+        return object
+    }
+
+    /// The first target's image entries by id.
+    func images() throws -> [String: [String: Any]] {
+        let targets = try json()["targets"] as? [[String: Any]] ?? []
+        let images = targets.first?["images"] as? [[String: Any]] ?? []
+        return Dictionary(uniqueKeysWithValues: images.compactMap { entry in (entry["id"] as? String).map { ($0, entry) } })
+    }
+
+    func summary() throws -> [String: Int] {
+        let targets = try json()["targets"] as? [[String: Any]] ?? []
+        return targets.first?["summary"] as? [String: Int] ?? [:]
+    }
+}
+
+enum CLIRunner {
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// The binary beside the test bundle in the build products folder, or GLANCE_REPLICATOR_BIN.
+    static var binary: URL {
+        if let path = ProcessInfo.processInfo.environment["GLANCE_REPLICATOR_BIN"] {
+            return URL(fileURLWithPath: path)
+        }
+        var url = URL(fileURLWithPath: CommandLine.arguments[0])
+        while url.pathComponents.count > 1, !FileManager.default.fileExists(atPath: url.appendingPathComponent("glance-replicator").path) {
+            url.deleteLastPathComponent()
+        }
+        return url.appendingPathComponent("glance-replicator")
+    }
+
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> CLIResult {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "OS_AUTH_TOKEN")
+        env.merge(environment) { $1 }
+        process.environment = env
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let out = directory.appendingPathComponent("stdout")
+        let err = directory.appendingPathComponent("stderr")
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        process.standardError = try FileHandle(forWritingTo: err)
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        return CLIResult(
+            status: process.terminationStatus,
+            stdout: try String(contentsOf: out, encoding: .utf8),
+            stderr: try String(contentsOf: err, encoding: .utf8)
+        )
+    }
+}

@@ -1,0 +1,148 @@
+import Foundation
+import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// The real Glance regions the integration tests run against, started by `scripts/test`
+/// (`scripts/glance-regions up`), which exports their URLs and data directory.
+enum RealRegions {
+    static let environment = ProcessInfo.processInfo.environment
+
+    static var a: GlanceTestClient? { environment["GLANCE_REGION_A_URL"].map(GlanceTestClient.init) }
+    static var b: GlanceTestClient? { environment["GLANCE_REGION_B_URL"].map(GlanceTestClient.init) }
+    /// Where the regions keep their data (`regions/<name>/images/<id>` for the file store).
+    static var home: String? { environment["GLANCE_HOME"] }
+
+    /// Without regions the suite is skipped with a reason, unless the test script demands it run.
+    static var available: Bool {
+        a != nil && b != nil || environment["GLANCE_REPLICATOR_REQUIRE_INTEGRATION"] == "1"
+    }
+}
+
+/// A minimal Glance v2 client for arranging and inspecting test state, independent of the code under test.
+struct GlanceTestClient: Sendable {
+    let root: String
+
+    init(_ root: String) { self.root = root }
+
+    struct HTTPFailure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    @discardableResult
+    func call(
+        _ method: String,
+        _ path: String,
+        body: Data? = nil,
+        contentType: String = "application/json",
+        expect: Set<Int>
+    ) async throws -> (Int, Data) {
+        var request = URLRequest(url: URL(string: root + path)!)
+        request.httpMethod = method
+        request.setValue("application/json", forHTTPHeaderField: "Accept")
+        if let body {
+            request.httpBody = body
+            request.setValue(contentType, forHTTPHeaderField: "Content-Type")
+        }
+        request.timeoutInterval = 120
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        guard expect.contains(status) else {
+            throw HTTPFailure(description: "\(method) \(path) -> \(status): \(String(decoding: data, as: UTF8.self))")
+        }
+        return (status, data)
+    }
+
+    /// Creates an image record; `fields` are Glance JSON fields (custom properties included).
+    func create(_ fields: [String: Any]) async throws {
+        var fields = fields
+        fields["disk_format"] = fields["disk_format"] ?? "raw"
+        fields["container_format"] = fields["container_format"] ?? "bare"
+        try await call("POST", "/v2/images", body: JSONSerialization.data(withJSONObject: fields), expect: [201])
+    }
+
+    func upload(_ id: String, _ data: Data) async throws {
+        try await call("PUT", "/v2/images/\(id)/file", body: data, contentType: "application/octet-stream", expect: [204])
+    }
+
+    /// Creates an active image holding `data`.
+    func seed(_ id: String, data: Data, _ fields: [String: Any]) async throws {
+        var fields = fields
+        fields["id"] = id
+        let protected = fields.removeValue(forKey: "protected") as? Bool ?? false
+        try await create(fields)
+        try await upload(id, data)
+        if protected { try await patch(id, [["op": "replace", "path": "/protected", "value": true]]) }
+    }
+
+    func image(_ id: String) async throws -> [String: Any]? {
+        let (status, data) = try await call("GET", "/v2/images/\(id)", expect: [200, 404])
+        return status == 404 ? nil : try JSONSerialization.jsonObject(with: data) as? [String: Any]
+    }
+
+    func patch(_ id: String, _ operations: [[String: Any]]) async throws {
+        try await call(
+            "PATCH",
+            "/v2/images/\(id)",
+            body: JSONSerialization.data(withJSONObject: operations),
+            contentType: "application/openstack-images-v2.1-json-patch",
+            expect: [200]
+        )
+    }
+
+    func data(_ id: String) async throws -> Data {
+        try await call("GET", "/v2/images/\(id)/file", expect: [200]).1
+    }
+
+    /// Every image, hidden ones and every visibility included.
+    func allImages() async throws -> [[String: Any]] {
+        var result: [[String: Any]] = []
+        for hidden in ["false", "true"] {
+            var marker = ""
+            while true {
+                let (_, data) = try await call(
+                    "GET",
+                    "/v2/images?visibility=all&os_hidden=\(hidden)&limit=1000\(marker)",
+                    expect: [200]
+                )
+                let page = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+                let images = page?["images"] as? [[String: Any]] ?? []
+                result += images
+                guard page?["next"] != nil, let last = images.last?["id"] as? String else { break }
+                marker = "&marker=\(last)"
+            }
+        }
+        return result
+    }
+
+    /// Deletes every image (unprotecting first), so each test starts from an empty catalog.
+    func wipe() async throws {
+        for image in try await allImages() {
+            guard let id = image["id"] as? String else { continue }
+            if image["protected"] as? Bool == true {
+                try await patch(id, [["op": "replace", "path": "/protected", "value": false]])
+            }
+            try await call("DELETE", "/v2/images/\(id)", expect: [204, 404])
+        }
+    }
+}
+
+/// Random bytes of a given size (image data Glance accepts as `raw`).
+func randomData(_ count: Int) -> Data {
+    var generator = SystemRandomNumberGenerator()
+    var data = Data(count: count)
+    data.withUnsafeMutableBytes { raw in
+        var offset = 0
+        while offset < count {
+            var word = generator.next()
+            let n = min(8, count - offset)
+            withUnsafeBytes(of: &word) { raw.baseAddress!.advanced(by: offset).copyMemory(from: $0.baseAddress!, byteCount: n) }
+            offset += n
+        }
+    }
+    return data
+}
+
+func newID() -> String { UUID().uuidString.lowercased() }

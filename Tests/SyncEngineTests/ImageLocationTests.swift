@@ -1,0 +1,56 @@
+import Testing
+
+@testable import SyncEngine
+
+@Suite("Parsing command-line locations")
+struct ImageLocationTests {
+    @Test(arguments: [
+        ("127.0.0.1:9292", "http://127.0.0.1:9292"),
+        ("glance.example:9292", "http://glance.example:9292"),
+        ("[::1]:9292", "http://[::1]:9292"),
+        ("  127.0.0.1:9292 ", "http://127.0.0.1:9292"),
+        ("http://h:9292", "http://h:9292"),
+        ("http://h:9292/", "http://h:9292"),
+        ("http://h:9292/v2", "http://h:9292"),
+        ("http://h:9292/v2/", "http://h:9292"),
+        ("HTTP://h:9292", "http://h:9292"),
+        ("https://cloud.example/image/v2", "https://cloud.example/image"),
+        ("https://cloud.example/image/", "https://cloud.example/image"),
+        ("https://cloud.example", "https://cloud.example"),
+        ("http://[::1]:9292/v2", "http://[::1]:9292"),
+        ("http://[fd00::5]/image", "http://[fd00::5]/image"),
+    ])
+    func validLocationIsNormalized(_ text: String, _ root: String) throws {
+        let location = try ImageLocation(parsing: text)
+        #expect(location.description == root)
+        guard case .glance(let endpoint) = location else {
+            Issue.record("\(text) is not a Glance endpoint")
+            return
+        }
+        #expect(endpoint.root == root)
+        // API paths are appended to the root, so it never ends in a slash.
+        #expect(!endpoint.root.hasSuffix("/"))
+    }
+
+    @Test func bothFormsNameTheSameEndpoint() throws {
+        #expect(try ImageLocation(parsing: "10.0.0.5:9292") == ImageLocation(parsing: "http://10.0.0.5:9292/v2/"))
+    }
+
+    @Test(arguments: [
+        "ftp://x", "justahost", "host:99999", "host:0", "host:", ":9292", "host:port", "http://", "https://",
+        "http://h:0", "http://h:9292?x=1", "http://h:9292#top", "::1:9292", "host/path:9292", "my host:9292", "",
+    ])
+    func invalidLocationIsAUsageError(_ text: String) {
+        let error = #expect(throws: ReplicatorError.self) { try ImageLocation(parsing: text) }
+        #expect(error?.category == .usage)
+        #expect(error?.message.contains("is not a location") == true)
+        #expect(error?.status == nil)
+    }
+
+    @Test(arguments: [("cloud:foo/bar", "cloud:NAME/REGION"), ("dir:/tmp", "dir:PATH")])
+    func unsupportedLocationIsAUsageError(_ text: String, _ kind: String) {
+        let error = #expect(throws: ReplicatorError.self) { try ImageLocation(parsing: text) }
+        #expect(error?.category == .usage)
+        #expect(error?.message == "'\(text)': \(kind) locations are not supported by this version")
+    }
+}

@@ -1,0 +1,181 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// One scripted answer of the staged server.
+struct StagedResponse: Sendable {
+    var status: HTTPResponseStatus
+    var headers: HTTPHeaders
+    var body: String
+
+    init(_ status: HTTPResponseStatus, headers: HTTPHeaders = [:], body: String = "") {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    static func json(_ body: String, status: HTTPResponseStatus = .ok) -> Self {
+        Self(status, headers: ["Content-Type": "application/json"], body: body)
+    }
+}
+
+/// A request as the staged server saw it.
+struct RecordedRequest: Sendable {
+    var method: HTTPMethod
+    var uri: String
+    var headers: HTTPHeaders
+    var bodyBytes: Int
+    /// Whether the whole request arrived (false when the client gave up mid-body).
+    var complete: Bool
+
+    var path: Substring { uri.split(separator: "?", maxSplits: 1).first ?? "" }
+    var query: [String: String] {
+        guard let query = uri.split(separator: "?", maxSplits: 1).dropFirst().first else { return [:] }
+        return Dictionary(
+            query.split(separator: "&").map {
+                let pair = $0.split(separator: "=", maxSplits: 1)
+                return (String(pair[0]), pair.count > 1 ? String(pair[1]) : "")
+            },
+            uniquingKeysWith: { _, last in last }
+        )
+    }
+}
+
+/// The script and what was asked of it, shared by every connection's handler (each on its own event loop
+/// thread) and the test: all access goes through the lock.
+final class StagedScript: Sendable {
+    private struct State {
+        var responses: [StagedResponse]
+        var requests: [RecordedRequest] = []
+    }
+
+    private let state: NIOLockedValueBox<State>
+
+    init(_ responses: [StagedResponse]) {
+        precondition(!responses.isEmpty, "a staged server needs at least one answer")
+        state = NIOLockedValueBox(State(responses: responses))
+    }
+
+    /// Records a complete request and gives the next scripted answer; the last one answers every request after.
+    func answer(_ request: RecordedRequest) -> StagedResponse {
+        state.withLockedValue { state in
+            state.requests.append(request)
+            return state.responses.count > 1 ? state.responses.removeFirst() : state.responses[0]
+        }
+    }
+
+    /// Records a request the client broke off (no answer is sent).
+    func recordIncomplete(_ request: RecordedRequest) {
+        state.withLockedValue { $0.requests.append(request) }
+    }
+
+    var requests: [RecordedRequest] { state.withLockedValue { $0.requests } }
+}
+
+/// One connection: answers each complete HTTP/1.1 request from the script.
+final class StagedHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let script: StagedScript
+    private var head: HTTPRequestHead?
+    private var bodyBytes = 0
+
+    init(script: StagedScript) {
+        self.script = script
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            self.head = head
+            bodyBytes = 0
+        case .body(let buffer):
+            bodyBytes += buffer.readableBytes
+        case .end:
+            guard let head else { return }
+            self.head = nil
+            let response = script.answer(
+                RecordedRequest(
+                    method: head.method,
+                    uri: head.uri,
+                    headers: head.headers,
+                    bodyBytes: bodyBytes,
+                    complete: true
+                )
+            )
+            let body = ByteBuffer(string: response.body)
+            var headers = response.headers
+            headers.replaceOrAdd(name: "Content-Length", value: String(body.readableBytes))
+            context.write(
+                wrapOutboundOut(
+                    .head(HTTPResponseHead(version: head.version, status: response.status, headers: headers))
+                ),
+                promise: nil
+            )
+            context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if let head {
+            script.recordIncomplete(
+                RecordedRequest(
+                    method: head.method,
+                    uri: head.uri,
+                    headers: head.headers,
+                    bodyBytes: bodyBytes,
+                    complete: false
+                )
+            )
+            self.head = nil
+        }
+        context.fireChannelInactive()
+    }
+}
+
+/// An in-process HTTP/1.1 server on 127.0.0.1 that stages what a real Glance never sends.
+struct StagedGlance: Sendable {
+    let script: StagedScript
+    private let channel: any Channel
+    let port: Int
+
+    static func start(_ responses: [StagedResponse]) async throws -> StagedGlance {
+        let script = StagedScript(responses)
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    try channel.pipeline.syncOperations.addHandler(StagedHandler(script: script))
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0)
+            .get()
+        guard let port = channel.localAddress?.port else {
+            try await channel.close()
+            throw ChannelError.unknownLocalAddress
+        }
+        return StagedGlance(script: script, channel: channel, port: port)
+    }
+
+    var root: String { "http://127.0.0.1:\(port)" }
+
+    var requests: [RecordedRequest] { script.requests }
+
+    /// Waits (up to `limit`) until `count` requests were recorded: a client that breaks a request off may
+    /// return before the server sees the connection close.
+    func requests(atLeast count: Int, within limit: Duration = .seconds(5)) async throws -> [RecordedRequest] {
+        let deadline = ContinuousClock.now + limit
+        while script.requests.count < count && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return script.requests
+    }
+
+    func stop() async throws {
+        try await channel.close()
+    }
+}
