@@ -10,7 +10,11 @@ extension GlanceClient {
     /// Starts `GET /v2/images/{id}/file`, from `offset` with `Range: bytes=N-` when given, and returns once
     /// the headers are in: the body is streamed by the caller with backpressure, never buffered whole.
     /// Answers 200 or 206 (with the length the range implies); anything else throws.
-    func openDownload(_ id: String, from offset: Int64?, size: Int64) async throws -> (
+    func openDownload(
+        _ id: String,
+        from offset: Int64?,
+        size: Int64
+    ) async throws -> (
         status: Int, body: HTTPClientResponse.Body
     ) {
         let path = "/v2/images/\(id)/file"

@@ -58,9 +58,12 @@ struct ResumableDownload: AsyncSequence, Sendable {
                         preconditionFailure("not a pending action: \(action)")
                     }
                 }
+                // Opening may have decided on another request instead (a refused Range, a retry).
+                guard var current = body else { continue }
                 let chunk: ByteBuffer?
                 do {
-                    chunk = try await body!.next()
+                    chunk = try await current.next()
+                    body = current
                 } catch is CancellationError {
                     throw CancellationError()
                 } catch {
@@ -106,7 +109,9 @@ struct ResumableDownload: AsyncSequence, Sendable {
                 }
                 body = response.body.makeAsyncIterator()
             } catch let error as ReplicatorError where error.status == 400 && rangeStart != nil {
-                download.logger.info("the source refuses Range requests: reading from the start, skipping what was sent")
+                download.logger.info(
+                    "the source refuses Range requests: reading from the start, skipping what was sent"
+                )
                 pending = machine.rangeRefused()
             } catch let error as ReplicatorError where error.isTransient {
                 try fail(after: error, or: machine.connectionBroke())

@@ -6,7 +6,12 @@ struct CatalogPlanTests {
     let scope = ImageScope()
     let rules = FieldRules()
 
-    func plan(_ source: [ImageRecord], _ target: [ImageRecord], scope: ImageScope? = nil, rules: FieldRules? = nil)
+    func plan(
+        _ source: [ImageRecord],
+        _ target: [ImageRecord],
+        scope: ImageScope? = nil,
+        rules: FieldRules? = nil
+    )
         -> CatalogPlan
     {
         CatalogPlan(source: source, target: target, scope: scope ?? self.scope, rules: rules ?? self.rules)
@@ -54,7 +59,9 @@ struct CatalogPlanTests {
         source.visibility = .community
         var target = activeImage("a", name: "old", tags: ["local"], properties: ["os_distro": "ubuntu", "gone": "1"])
         target.visibility = .public
-        let image = try #require(plan([source], [target], scope: ImageScope(visibilities: [.public, .community])).images.first)
+        let image = try #require(
+            plan([source], [target], scope: ImageScope(visibilities: [.public, .community])).images.first
+        )
         #expect(image.state == .metadataDrift)
         #expect(image.action == .updateMetadata)
         #expect(
@@ -62,9 +69,15 @@ struct CatalogPlanTests {
                 "name", "visibility", "protected", "os_hidden", "min_disk", "min_ram", "tags", "gone", "k", "os_distro",
             ]
         )
-        #expect(image.changes.first { $0.field == "gone" } == FieldChange(field: "gone", source: .null, target: .string("1")))
+        #expect(
+            image.changes.first { $0.field == "gone" }
+                == FieldChange(field: "gone", source: .null, target: .string("1"))
+        )
         #expect(image.changes.first { $0.field == "tags" }?.source == .stringSet(["base"]))
-        #expect(image.changes.first { $0.field == "min_disk" } == FieldChange(field: "min_disk", source: .integer(2), target: .integer(0)))
+        #expect(
+            image.changes.first { $0.field == "min_disk" }
+                == FieldChange(field: "min_disk", source: .integer(2), target: .integer(0))
+        )
     }
 
     @Test func formatsAreMetadata() throws {
@@ -126,7 +139,11 @@ struct CatalogPlanTests {
             activeImage("queued", status: ImageStatus.queued),
             activeImage("deactivated", status: ImageStatus.deactivated),
         ]
-        let target = source.map { var image = $0; image.visibility = .public; return image }
+        let target = source.map {
+            var image = $0
+            image.visibility = .public
+            return image
+        }
         #expect(plan(source, target).images.isEmpty)
     }
 
@@ -163,7 +180,8 @@ struct CatalogPlanTests {
 
     @Test func summaryCountsEveryState() {
         let source = [
-            activeImage("sync"), activeImage("drift", name: "new"), activeImage("conflict"), activeImage("missing", size: 7),
+            activeImage("sync"), activeImage("drift", name: "new"), activeImage("conflict"),
+            activeImage("missing", size: 7),
         ]
         let target = [
             activeImage("sync"), activeImage("drift", name: "old"), activeImage("conflict", checksum: "zz"),

@@ -4,7 +4,9 @@ import Foundation
 /// Listings captured from real Glance 33.0.0 regions (scripts/glance-regions), decoded as the client does.
 enum Fixtures {
     static func listing(_ name: String) throws -> [ImageRecord] {
-        guard let url = (Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Fixtures")) else { throw CocoaError(.fileNoSuchFile) }
+        guard let url = (Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Fixtures")) else {
+            throw CocoaError(.fileNoSuchFile)
+        }
         return try JSONDecoder().decode(ImageListPage.self, from: Data(contentsOf: url)).images
     }
 }

@@ -52,7 +52,8 @@ struct ImageRecordDecodingTests {
     }
 
     @Test func nonStringExtraValuesAreNotProperties() throws {
-        let json = #"{"id": "x", "visibility": "public", "status": "active", "locations": [], "virtual_size": 5, "k": "v"}"#
+        let json =
+            #"{"id": "x", "visibility": "public", "status": "active", "locations": [], "virtual_size": 5, "k": "v"}"#
         let image = try JSONDecoder().decode(ImageRecord.self, from: Data(json.utf8))
         #expect(image.properties == ["k": "v"])
     }

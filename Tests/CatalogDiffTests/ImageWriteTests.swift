@@ -5,7 +5,12 @@ import Testing
 @Suite("Request bodies")
 struct ImageWriteTests {
     @Test func createBodyKeepsIdAndMetadataButNotProtected() {
-        var source = activeImage("id-1", name: "n", tags: ["b", "a"], properties: ["os_distro": "debian", "skip": "1"])
+        var source = activeImage(
+            "id-1",
+            name: "n",
+            tags: ["b", "a"],
+            properties: ["os_distro": "debian", "skip": "1"]
+        )
         source.protected = true
         source.owner = "someone"
         let body = ImageWrite.createBody(for: source, rules: FieldRules(excluded: ["skip", "disk_format"]))
@@ -74,7 +79,9 @@ struct ReportContractTests {
         let target = try #require((object["targets"] as? [[String: Any]])?.first)
         #expect(Set(target.keys) == ["target", "summary", "images"])
         let summary = try #require(target["summary"] as? [String: Any])
-        #expect(Set(summary.keys) == ["in_sync", "missing", "metadata_drift", "data_conflict", "extra", "bytes_to_copy"])
+        #expect(
+            Set(summary.keys) == ["in_sync", "missing", "metadata_drift", "data_conflict", "extra", "bytes_to_copy"]
+        )
         #expect(summary["bytes_to_copy"] as? Int == 5)
         let entries = try #require(target["images"] as? [[String: Any]])
         for entry in entries {
@@ -92,7 +99,8 @@ struct ReportContractTests {
     }
 
     @Test(arguments: [
-        (PlannedAction.copy, ImageResult.planned), (.updateMetadata, .planned), (.none, .skipped), (.conflict, .skipped),
+        (PlannedAction.copy, ImageResult.planned), (.updateMetadata, .planned), (.none, .skipped),
+        (.conflict, .skipped),
         (.ignore, .skipped),
     ])
     func unexecutedResults(action: PlannedAction, result: ImageResult) {

@@ -18,7 +18,9 @@ struct CLIResult {
     func images() throws -> [String: [String: Any]] {
         let targets = try json()["targets"] as? [[String: Any]] ?? []
         let images = targets.first?["images"] as? [[String: Any]] ?? []
-        return Dictionary(uniqueKeysWithValues: images.compactMap { entry in (entry["id"] as? String).map { ($0, entry) } })
+        return Dictionary(
+            uniqueKeysWithValues: images.compactMap { entry in (entry["id"] as? String).map { ($0, entry) } }
+        )
     }
 
     func summary() throws -> [String: Int] {
@@ -38,34 +40,27 @@ enum CLIRunner {
             return URL(fileURLWithPath: path)
         }
         var url = URL(fileURLWithPath: CommandLine.arguments[0])
-        while url.pathComponents.count > 1, !FileManager.default.fileExists(atPath: url.appendingPathComponent("glance-replicator").path) {
+        while url.pathComponents.count > 1,
+            !FileManager.default.fileExists(atPath: url.appendingPathComponent("glance-replicator").path)
+        {
             url.deleteLastPathComponent()
         }
         return url.appendingPathComponent("glance-replicator")
     }
 
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> CLIResult {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "OS_AUTH_TOKEN")
         env.merge(environment) { $1 }
-        process.environment = env
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let out = directory.appendingPathComponent("stdout")
         let err = directory.appendingPathComponent("stderr")
-        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: out)
-        process.standardError = try FileHandle(forWritingTo: err)
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
+        let child = try ChildProcess([binary.path] + arguments, environment: env, stdout: out.path, stderr: err.path)
+        let status = child.wait()
         return CLIResult(
-            status: process.terminationStatus,
+            status: status,
             stdout: try String(contentsOf: out, encoding: .utf8),
             stderr: try String(contentsOf: err, encoding: .utf8)
         )

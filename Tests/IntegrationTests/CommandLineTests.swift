@@ -43,6 +43,8 @@ struct CommandLineTests {
         }
         let root = try CLIRunner.run(["--help"])
         #expect(root.status == 0)
-        #expect(root.stdout.contains("compare") && root.stdout.contains("replicate") && root.stdout.contains("Exit codes"))
+        #expect(
+            root.stdout.contains("compare") && root.stdout.contains("replicate") && root.stdout.contains("Exit codes")
+        )
     }
 }

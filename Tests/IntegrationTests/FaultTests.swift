@@ -27,11 +27,14 @@ extension ReplicationTests {
         @Test func closedConnectionsResumeWithRangeAndFetchNothingTwice() async throws {
             let size = 24 * Self.mib + 5
             let (id, data) = try await seedOne(size: size)
-            let proxy = try FaultProxy(upstream: a.root, ["--resets", "3", "--reset-after", "\(4 * Self.mib)", "--cut", "fin"])
+            let proxy = try FaultProxy(
+                upstream: a.root,
+                ["--resets", "3", "--reset-after", "\(4 * Self.mib)", "--cut", "fin"]
+            )
             let run = try CLIRunner.run(["replicate", proxy.root, b.root, "--format", "json"])
             #expect(run.status == 0, "stderr: \(run.stderr)")
             #expect(try proxy.count("resets") == 3)
-            let ranges = try proxy.stats()["ranges"] as? [String?] ?? []
+            let ranges = (try proxy.stats()["ranges"] as? [Any] ?? []).map { $0 as? String }
             #expect(ranges.count == 4)
             #expect(ranges.dropFirst().allSatisfy { $0?.hasPrefix("bytes=") == true }, "\(ranges)")
             // K cuts may cost at most K MiB of re-read data.
@@ -41,7 +44,10 @@ extension ReplicationTests {
 
         @Test func resetConnectionsResumeAndTheCopyIsExact() async throws {
             let (id, data) = try await seedOne(size: 16 * Self.mib)
-            let proxy = try FaultProxy(upstream: a.root, ["--resets", "2", "--reset-after", "\(3 * Self.mib)", "--cut", "rst"])
+            let proxy = try FaultProxy(
+                upstream: a.root,
+                ["--resets", "2", "--reset-after", "\(3 * Self.mib)", "--cut", "rst"]
+            )
             let run = try CLIRunner.run(["replicate", proxy.root, b.root])
             #expect(run.status == 0, "stderr: \(run.stderr)")
             #expect(try proxy.count("resets") == 2)

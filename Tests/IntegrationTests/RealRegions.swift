@@ -64,7 +64,13 @@ struct GlanceTestClient: Sendable {
     }
 
     func upload(_ id: String, _ data: Data) async throws {
-        try await call("PUT", "/v2/images/\(id)/file", body: data, contentType: "application/octet-stream", expect: [204])
+        try await call(
+            "PUT",
+            "/v2/images/\(id)/file",
+            body: data,
+            contentType: "application/octet-stream",
+            expect: [204]
+        )
     }
 
     /// Creates an active image holding `data`.
@@ -138,7 +144,9 @@ func randomData(_ count: Int) -> Data {
         while offset < count {
             var word = generator.next()
             let n = min(8, count - offset)
-            withUnsafeBytes(of: &word) { raw.baseAddress!.advanced(by: offset).copyMemory(from: $0.baseAddress!, byteCount: n) }
+            withUnsafeBytes(of: &word) {
+                raw.baseAddress!.advanced(by: offset).copyMemory(from: $0.baseAddress!, byteCount: n)
+            }
             offset += n
         }
     }

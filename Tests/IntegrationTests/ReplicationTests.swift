@@ -3,7 +3,11 @@ import Testing
 
 /// The spine against two real Glance 33 regions, through the built binary, as a user runs it.
 /// Serialized: every test starts by emptying both catalogs.
-@Suite("Replication between real Glance regions", .serialized, .enabled(if: RealRegions.available, "no Glance regions: run scripts/test"))
+@Suite(
+    "Replication between real Glance regions",
+    .serialized,
+    .enabled(if: RealRegions.available, "no Glance regions: run scripts/test")
+)
 struct ReplicationTests {
     let a: GlanceTestClient
     let b: GlanceTestClient
@@ -18,7 +22,9 @@ struct ReplicationTests {
     /// One image of every kind on region A; returns their ids by role.
     func seedEveryKind() async throws -> [String: String] {
         var ids: [String: String] = [:]
-        for role in ["public", "community", "shared", "private", "hidden", "protected", "queued"] { ids[role] = newID() }
+        for role in ["public", "community", "shared", "private", "hidden", "protected", "queued"] {
+            ids[role] = newID()
+        }
         try await a.seed(
             ids["public"]!,
             data: randomData(300_000),
@@ -27,11 +33,23 @@ struct ReplicationTests {
                 "tags": ["base", "lts"], "min_disk": 2, "min_ram": 512,
             ]
         )
-        try await a.seed(ids["community"]!, data: randomData(70_000), ["name": "community-tool", "visibility": "community"])
+        try await a.seed(
+            ids["community"]!,
+            data: randomData(70_000),
+            ["name": "community-tool", "visibility": "community"]
+        )
         try await a.seed(ids["shared"]!, data: randomData(1000), ["name": "shared-one", "visibility": "shared"])
         try await a.seed(ids["private"]!, data: randomData(1000), ["name": "private-one", "visibility": "private"])
-        try await a.seed(ids["hidden"]!, data: randomData(5000), ["name": "old-release", "visibility": "public", "os_hidden": true])
-        try await a.seed(ids["protected"]!, data: randomData(2000), ["name": "golden", "visibility": "public", "protected": true])
+        try await a.seed(
+            ids["hidden"]!,
+            data: randomData(5000),
+            ["name": "old-release", "visibility": "public", "os_hidden": true]
+        )
+        try await a.seed(
+            ids["protected"]!,
+            data: randomData(2000),
+            ["name": "golden", "visibility": "public", "protected": true]
+        )
         try await a.create(["id": ids["queued"]!, "name": "no-data-yet", "visibility": "public"])
         return ids
     }
@@ -68,7 +86,10 @@ struct ReplicationTests {
             let source = try #require(try await a.image(id))
             let copy = try #require(try await b.image(id), "\(role) image was not copied")
             #expect(copy["status"] as? String == "active")
-            for field in ["name", "visibility", "size", "checksum", "os_hash_algo", "os_hash_value", "os_hidden", "protected", "min_disk", "min_ram", "disk_format", "container_format"] {
+            for field in [
+                "name", "visibility", "size", "checksum", "os_hash_algo", "os_hash_value", "os_hidden", "protected",
+                "min_disk", "min_ram", "disk_format", "container_format",
+            ] {
                 #expect("\(copy[field] ?? "nil")" == "\(source[field] ?? "nil")", "\(role): \(field)")
             }
             #expect(Set(copy["tags"] as? [String] ?? []) == Set(source["tags"] as? [String] ?? []))
@@ -87,12 +108,20 @@ struct ReplicationTests {
         #expect(try compare.summary()["in_sync"] == 4)
         let second = try CLIRunner.run(["replicate", a.root, b.root])
         #expect(second.status == 0)
-        #expect(second.stdout.contains("summary: 4 in sync, 0 missing, 0 metadata drift, 0 data conflict, 0 extra; 0 B to copy; 0 done, 0 failed"))
+        #expect(
+            second.stdout.contains(
+                "summary: 4 in sync, 0 missing, 0 metadata drift, 0 data conflict, 0 extra; 0 B to copy; 0 done, 0 failed"
+            )
+        )
     }
 
     @Test func driftIsReportedThenRepairedWithOnePatch() async throws {
         let id = newID()
-        try await a.seed(id, data: randomData(4096), ["name": "ubuntu", "visibility": "public", "os_distro": "ubuntu", "tags": ["a", "b"]])
+        try await a.seed(
+            id,
+            data: randomData(4096),
+            ["name": "ubuntu", "visibility": "public", "os_distro": "ubuntu", "tags": ["a", "b"]]
+        )
         #expect(try CLIRunner.run(["replicate", a.root, b.root]).status == 0)
         try await b.patch(
             id,
@@ -111,7 +140,11 @@ struct ReplicationTests {
         #expect(entry["state"] as? String == "metadata_drift")
         #expect(entry["action"] as? String == "update_metadata")
         let changes = entry["changes"] as? [[String: Any]] ?? []
-        #expect(Set(changes.compactMap { $0["field"] as? String }) == ["name", "local_only", "os_distro", "tags", "min_ram", "visibility"])
+        #expect(
+            Set(changes.compactMap { $0["field"] as? String }) == [
+                "name", "local_only", "os_distro", "tags", "min_ram", "visibility",
+            ]
+        )
         let name = try #require(changes.first { $0["field"] as? String == "name" })
         #expect(name["source"] as? String == "ubuntu")
         #expect(name["target"] as? String == "renamed")
@@ -215,7 +248,11 @@ struct ReplicationTests {
 
     @Test func dontReplicateSkipsProperties() async throws {
         let id = newID()
-        try await a.seed(id, data: randomData(1000), ["name": "img", "visibility": "public", "build_host": "ci-7", "os_distro": "rhel"])
+        try await a.seed(
+            id,
+            data: randomData(1000),
+            ["name": "img", "visibility": "public", "build_host": "ci-7", "os_distro": "rhel"]
+        )
         let run = try CLIRunner.run(["replicate", a.root, b.root, "--dontreplicate", "build_host", "created_at"])
         #expect(run.status == 0, "stderr: \(run.stderr)")
         let copy = try #require(try await b.image(id))
