@@ -48,7 +48,16 @@ enum CLIRunner {
         return url.appendingPathComponent("glance-replicator")
     }
 
+    /// Writing commands run one image at a time unless a test says otherwise: the test regions keep their
+    /// catalogs in SQLite, which answers concurrent writes with "database is locked" (HTTP 500) often enough
+    /// to outlast the retries and make tests flaky. Production Glance uses MySQL or PostgreSQL.
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> CLIResult {
+        var arguments = arguments
+        if ["replicate", "livecopy"].contains(arguments.first), !arguments.contains("--concurrency"),
+            !arguments.contains("--help")
+        {
+            arguments += ["--concurrency", "1"]
+        }
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "OS_AUTH_TOKEN")
         env.merge(environment) { $1 }
