@@ -5,18 +5,34 @@ public struct Report: Sendable, Hashable, Encodable {
     public var source: String
     public var dryRun: Bool
     public var targets: [TargetReport]
+    /// Bytes read from the source in this run (0 for audits).
+    public var bytesRead: Int64 = 0
+    /// The signal that stopped the run (`SIGINT`, `SIGTERM`), if one did.
+    public var interruptedBy: String?
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version"
         case source
         case dryRun = "dry_run"
         case targets
+        case bytesRead = "bytes_read"
+        case interruptedBy = "interrupted_by"
     }
 
     public init(source: String, dryRun: Bool, targets: [TargetReport]) {
         self.source = source
         self.dryRun = dryRun
         self.targets = targets
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(schemaVersion, forKey: .schemaVersion)
+        try container.encode(source, forKey: .source)
+        try container.encode(dryRun, forKey: .dryRun)
+        try container.encode(targets, forKey: .targets)
+        try container.encode(bytesRead, forKey: .bytesRead)
+        try container.encode(interruptedBy, forKey: .interruptedBy)
     }
 }
 
@@ -40,6 +56,10 @@ public enum ImageResult: String, Sendable, Hashable, Encodable {
     case failed
     /// Nothing to do (`none`), reported only (`ignore`), never overwritten (`conflict`), or not started.
     case skipped
+    /// Not started: past the run's `--max-transfer`/`--max-duration` budget; the next run does it.
+    case deferred
+    /// Under way when the run was stopped by SIGINT/SIGTERM, or not yet started then.
+    case interrupted
 }
 
 public struct ImageReport: Sendable, Hashable, Encodable {

@@ -37,15 +37,17 @@ struct DownloadStateMachine: Sendable, Hashable {
     /// Whether the source refused a Range request once; from then on every resume re-reads from 0.
     private(set) var rangeUnsupported = false
 
-    init(size: Int64, maxResumes: Int) {
+    /// `offset` bytes were delivered before (an earlier run's spool file): the first request asks for the rest.
+    init(size: Int64, maxResumes: Int, startingAt offset: Int64 = 0) {
         self.size = size
         self.maxResumes = maxResumes
+        self.delivered = offset
     }
 
     /// The first request.
     mutating func start() -> Action {
-        precondition(state == .idle && delivered == 0)
-        return .request(rangeStart: nil)
+        precondition(state == .idle && resumes == 0)
+        return .request(rangeStart: delivered > 0 ? delivered : nil)
     }
 
     /// The response headers arrived; false when `status` is not a data answer (the driver reports it).

@@ -1,12 +1,14 @@
 import CatalogDiff
 import Logging
 
-/// Carries out one image's plan on one target: a verified copy, or a metadata update.
+/// Carries out one image's plan on one target: the steps of a verified copy, or a metadata update.
 ///
 /// A copy creates the record with the source's id and metadata (or reuses the target's empty `queued`
-/// record), streams the data straight from source to target while hashing it, holds back the final chunk
-/// until the hashes match, checks the target's own hashes once it is active, and sets `protected` last.
-/// When the copy fails the half-made record is deleted, so nothing is left `queued` or `saving`.
+/// record), uploads the data (from the spool, or streamed straight from the source) while it is hashed,
+/// holds back the final chunk until the hashes match, checks the target's own hashes once it is active, and
+/// sets `protected` last. When a copy fails for good, a record holding wrong data or refused for a lasting
+/// reason is deleted; an empty `queued` record left by a broken connection or an interruption is kept, for the
+/// next run to fill (deleting it would burn the id: Glance never reuses a deleted image id).
 struct ImageTransfer: Sendable {
     /// Broken source connections resumed within one copy before it fails.
     static let maxResumes = 8
@@ -16,8 +18,8 @@ struct ImageTransfer: Sendable {
     let rules: FieldRules
     let logger: Logger
 
-    /// Returns the bytes moved.
-    func copy(_ plan: ImagePlan) async throws -> Int64 {
+    /// Streams the image from the source (no spool), retrying into the same record; returns the bytes moved.
+    func copyStreaming(_ plan: ImagePlan, pace: RateLimiter?, counters: TransferCounters) async throws -> Int64 {
         guard let image = plan.source, let size = image.size else {
             throw ReplicatorError.dataMismatch("the source record of image \(plan.id) has no size")
         }
@@ -36,23 +38,44 @@ struct ImageTransfer: Sendable {
                 try await Task.sleep(nanoseconds: UInt64(delay.nanoseconds))
                 let current = try? await target.image(image.id)
                 guard current?.status == ImageStatus.queued else {
-                    await removeHalfMade(image.id, after: error)
+                    await giveUp(image.id, after: error)
                     throw error
                 }
                 attempt += 1
             } catch {
-                await removeHalfMade(image.id, after: error)
+                await giveUp(image.id, after: error)
                 throw error
             }
         }
-        if image.protected {
-            // The copy is complete and verified; if this fails the next run sees metadata drift.
-            _ = try await target.updateImage(
-                image.id,
-                [PatchOperation(op: .replace, path: "/protected", value: .bool(true))]
-            )
-        }
+        try await protectIfNeeded(image)
         return size
+
+        func streamData(of image: ImageRecord, size: Int64) async throws {
+            let body = ResumableDownload(
+                client: source,
+                imageID: image.id,
+                size: size,
+                maxResumes: Self.maxResumes,
+                logger: logger
+            )
+            let verified = VerifyingByteStream(
+                base: body,
+                expected: ExpectedData(image),
+                source: source.endpoint.root,
+                pace: pace,
+                onChunk: { counters.addRead($0) }
+            )
+            try await target.upload(image.id, verified, size: size)
+        }
+    }
+
+    /// The copy is complete and verified; if this fails the next run sees metadata drift.
+    func protectIfNeeded(_ image: ImageRecord) async throws {
+        guard image.protected else { return }
+        _ = try await target.updateImage(
+            image.id,
+            [PatchOperation(op: .replace, path: "/protected", value: .bool(true))]
+        )
     }
 
     /// Applies a plan's metadata changes with one JSON-patch request.
@@ -71,7 +94,7 @@ struct ImageTransfer: Sendable {
 
     /// Transient failures (connection errors, 5xx) are retried as often as requests are; a verification
     /// failure once, from a fresh read, in case the corruption happened on the way.
-    private func maxAttempts(after error: ReplicatorError) -> Int {
+    func maxAttempts(after error: ReplicatorError) -> Int {
         if error.isTransient { return target.retry.attempts }
         return error.isDataMismatch ? 2 : 1
     }
@@ -79,7 +102,7 @@ struct ImageTransfer: Sendable {
     // MARK: steps
 
     /// Creates the target record, or brings an existing empty one in line with the source.
-    private func prepareRecord(for image: ImageRecord, existing: ImageRecord?) async throws {
+    func prepareRecord(for image: ImageRecord, existing: ImageRecord?) async throws {
         var reusable = existing
         if reusable == nil {
             do {
@@ -94,7 +117,11 @@ struct ImageTransfer: Sendable {
                 reusable = current
             }
         }
-        guard let record = reusable else { return }
+        guard var record = reusable else { return }
+        if record.status == ImageStatus.saving {
+            // An upload cut off by a killed run: Glance returns the image to queued once it notices.
+            record = try await waitUntilQueued(image.id) ?? record
+        }
         guard record.status == ImageStatus.queued else {
             throw ReplicatorError.imageBusy(image.id, endpoint: target.endpoint.root, status: record.status)
         }
@@ -109,25 +136,8 @@ struct ImageTransfer: Sendable {
         logger.debug("reusing the target's empty record")
     }
 
-    private func streamData(of image: ImageRecord, size: Int64) async throws {
-        let body = ResumableDownload(
-            client: source,
-            imageID: image.id,
-            size: size,
-            maxResumes: Self.maxResumes,
-            logger: logger
-        )
-        let verified = VerifyingByteStream(
-            base: body,
-            expected: ExpectedData(image),
-            source: source.endpoint.root,
-            onChunk: { _ in }
-        )
-        try await target.upload(image.id, verified, size: size)
-    }
-
     /// The target computed its own hashes while storing: they must be the source's.
-    private func verifyTarget(against image: ImageRecord) async throws {
+    func verifyTarget(against image: ImageRecord) async throws {
         guard let stored = try await target.image(image.id) else {
             throw ReplicatorError.dataMismatch("image \(image.id) vanished from the target right after its upload")
         }
@@ -138,6 +148,28 @@ struct ImageTransfer: Sendable {
             let what = fields.map { "\($0.field) \($0.target) (source \($0.source))" }.joined(separator: ", ")
             throw ReplicatorError.dataMismatch("the target stored different data: \(what)")
         }
+    }
+
+    /// Polls a `saving` record for a few seconds; returns it once `queued`, or nil if it stays busy.
+    func waitUntilQueued(_ id: String, seconds: Int = 10) async throws -> ImageRecord? {
+        for _ in 0..<(seconds * 2) {
+            try await Task.sleep(for: .milliseconds(500))
+            if let record = try await target.image(id), record.status != ImageStatus.saving {
+                return record.status == ImageStatus.queued ? record : nil
+            }
+        }
+        return nil
+    }
+
+    /// After a copy failed for good: a record that may hold wrong data, or that failed for a reason a rerun
+    /// would meet again, is deleted; an empty queued one left by a broken connection is kept for the next run.
+    func giveUp(_ id: String, after error: any Error) async {
+        if let error = error as? ReplicatorError, error.isTransient || error.isInterruption {
+            logger.info("kept the empty target record for the next run", metadata: ["error": "\(error)"])
+            return
+        }
+        if error is CancellationError { return }
+        await removeHalfMade(id, after: error)
     }
 
     private func removeHalfMade(_ id: String, after error: any Error) async {

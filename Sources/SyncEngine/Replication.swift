@@ -4,34 +4,6 @@ import Foundation
 import Logging
 import NIOCore
 
-/// What a run is asked to do.
-public struct ReplicationOptions: Sendable {
-    public enum Mode: Sendable, Hashable {
-        /// Audit only: report the differences.
-        case compare
-        /// Make the target hold every in-scope source image; `dryRun` plans without writing.
-        case replicate(dryRun: Bool)
-    }
-
-    public var mode: Mode
-    public var scope: ImageScope
-    public var rules: FieldRules
-    /// X-Auth-Token for every endpoint.
-    public var token: String?
-    /// Images worked on at once.
-    public var concurrency: Int
-
-    public init(mode: Mode, scope: ImageScope, rules: FieldRules, token: String?, concurrency: Int = 4) {
-        self.mode = mode
-        self.scope = scope
-        self.rules = rules
-        self.token = token
-        self.concurrency = max(1, concurrency)
-    }
-
-    var writes: Bool { mode == .replicate(dryRun: false) }
-}
-
 /// Lists, plans and (unless auditing) carries out replication from one source to its targets.
 public enum Replication {
     /// Runs with an HTTP client that is shut down however the run ends.
@@ -56,36 +28,91 @@ public enum Replication {
         let source = client(for: sourceLocation, http: http, options: options, logger: logger)
         let sourceImages = try await source.listImages()
         logger.info("listed source", metadata: ["images": "\(sourceImages.count)", "source": "\(source.endpoint)"])
-        var reports: [TargetReport] = []
+        var targets: [GlanceClient] = []
+        var plans: [CatalogPlan] = []
         for location in targetLocations {
             let target = client(for: location, http: http, options: options, logger: logger)
-            let targetImages = try await target.listImages()
             let plan = CatalogPlan(
                 source: sourceImages,
-                target: targetImages,
+                target: try await target.listImages(),
                 scope: options.scope,
                 rules: options.rules
             )
-            var targetLogger = logger
-            targetLogger[metadataKey: "target"] = "\(target.endpoint)"
-            targetLogger.info(
+            logger.info(
                 "planned",
-                metadata: ["copy": "\(plan.summary.missing)", "update": "\(plan.summary.metadataDrift)"]
+                metadata: [
+                    "target": "\(target.endpoint)", "copy": "\(plan.summary.missing)",
+                    "update": "\(plan.summary.metadataDrift)",
+                ]
             )
-            let results: [ImageReport]
-            if options.writes {
-                let transfer = ImageTransfer(source: source, target: target, rules: options.rules, logger: targetLogger)
-                results = await execute(plan, with: transfer, concurrency: options.concurrency, logger: targetLogger)
-            } else {
-                results = plan.images.map { ImageReport(plan: $0, result: .unexecuted($0.action)) }
-            }
-            reports.append(TargetReport(target: target.endpoint.root, summary: plan.summary, images: results))
+            targets.append(target)
+            plans.append(plan)
         }
-        return Report(
+        var report = Report(
             source: source.endpoint.root,
             dryRun: !options.writes,
-            targets: reports
+            targets: zip(targets, plans).map { target, plan in
+                TargetReport(
+                    target: target.endpoint.root,
+                    summary: plan.summary,
+                    images: plan.images.map { ImageReport(plan: $0, result: .unexecuted($0.action)) }
+                )
+            }
         )
+        guard options.writes else { return report }
+
+        let journal = try options.statePath.map { path throws(ReplicatorError) in try Journal(path: path) }
+        let runID = try await journal?.beginRun(source: source.endpoint.root, targets: targets.map(\.endpoint.root))
+        let counters = TransferCounters()
+        let work = WorkItem.items(plans: plans, order: options.order)
+        let context = CopyContext(
+            journal: journal,
+            runID: runID,
+            spool: options.spool,
+            budget: SpoolBudget(
+                limit: options.spool.maxBytes,
+                used: options.spool.maxBytes == nil
+                    ? 0
+                    : SpoolBudget.diskUse(
+                        under: options.spool.directory,
+                        excluding: Set(work.map { options.spool.path(source: source.endpoint.root, imageID: $0.id) })
+                    )
+            ),
+            pace: options.bandwidthLimit.map { RateLimiter(bytesPerSecond: $0) },
+            counters: counters,
+            observer: options.observer
+        )
+        let transfers = targets.map { target in
+            var targetLogger = logger
+            targetLogger[metadataKey: "target"] = "\(target.endpoint.root)"
+            return ImageTransfer(source: source, target: target, rules: options.rules, logger: targetLogger)
+        }
+        let results = await execute(
+            work,
+            plans: plans,
+            transfers: transfers,
+            context: context,
+            options: options,
+            logger: logger
+        )
+        for (key, result) in results {
+            report.targets[key.target].images[key.plan] = result
+        }
+        report.bytesRead = counters.bytesRead
+        report.interruptedBy = options.stop?.signalName
+        if let journal, let runID {
+            let images = report.targets.flatMap(\.images)
+            let failed = images.filter { $0.result == .failed }.count
+            let outcome = report.interruptedBy != nil ? "interrupted" : failed > 0 ? "failed" : "done"
+            try await journal.finishRun(
+                runID,
+                outcome: outcome,
+                copied: images.filter { $0.result == .done && $0.action == .copy }.count,
+                failed: failed,
+                bytesRead: counters.bytesRead
+            )
+        }
+        return report
     }
 
     static func client(
@@ -100,67 +127,180 @@ public enum Replication {
         }
     }
 
-    /// Works through a target's plan, `concurrency` images at a time; one image's failure never stops the
-    /// others. Results come back in plan order.
+    /// Where an image's result goes in the report: the target, and the image's place in that target's plan.
+    struct ResultKey: Hashable {
+        var target: Int
+        var plan: Int
+    }
+
+    /// Works through the images, `concurrency` at a time, in the run's order; one image's failure never stops
+    /// the others. Starts no image past the budget, and none once a stop is requested: those are reported
+    /// `deferred` and `interrupted`.
     static func execute(
-        _ plan: CatalogPlan,
-        with transfer: ImageTransfer,
-        concurrency: Int,
+        _ work: [WorkItem],
+        plans: [CatalogPlan],
+        transfers: [ImageTransfer],
+        context: CopyContext,
+        options: ReplicationOptions,
         logger: Logger
-    ) async -> [ImageReport] {
-        var results = plan.images.map { ImageReport(plan: $0, result: .unexecuted($0.action)) }
-        let work = plan.images.indices.filter { [.copy, .updateMetadata].contains(plan.images[$0].action) }
-        await withTaskGroup(of: (Int, ImageReport).self) { group in
+    ) async -> [ResultKey: ImageReport] {
+        var results: [ResultKey: ImageReport] = [:]
+        var budget = options.budget
+        let clock = ContinuousClock()
+        let started = clock.now
+        await withTaskGroup(of: [ResultKey: ImageReport]?.self) { group in
             var pending = work.makeIterator()
-            func startNext() -> Bool {
-                guard let index = pending.next() else { return false }
-                let image = plan.images[index]
-                group.addTask {
-                    (index, await carryOut(image, with: transfer, logger: logger))
+            var running = 0
+            var stopped = false
+            func startNext() {
+                while !stopped, let item = pending.next() {
+                    let elapsed = (clock.now - started).seconds
+                    guard budget.admit(size: item.fetchBytes, elapsed: elapsed) else {
+                        logger.info("deferred to the next run", metadata: ["image_id": "\(item.id)"])
+                        for key in item.keys {
+                            results[key] = ImageReport(plan: plans[key.target].images[key.plan], result: .deferred)
+                        }
+                        continue
+                    }
+                    running += 1
+                    group.addTask {
+                        await carryOut(item, plans: plans, transfers: transfers, context: context, logger: logger)
+                    }
+                    return
                 }
-                return true
             }
-            for _ in 0..<concurrency where !startNext() { break }
-            while let (index, report) = await group.next() {
-                results[index] = report
-                _ = startNext()
+            if let stop = options.stop {
+                group.addTask {
+                    await stop.wait()
+                    return nil
+                }
+            }
+            for _ in 0..<options.concurrency { startNext() }
+            if running == 0 { group.cancelAll() }
+            while let outcome = await group.next() {
+                guard let outcome else {
+                    if options.stop?.signal != nil, !stopped {
+                        stopped = true
+                        logger.warning("stopping: no new image starts, transfers under way are cut off")
+                        group.cancelAll()
+                    }
+                    continue
+                }
+                results.merge(outcome) { _, new in new }
+                running -= 1
+                startNext()
+                if running == 0 { group.cancelAll() }
+            }
+            // Not started because of the stop.
+            while let item = pending.next() {
+                for key in item.keys {
+                    results[key] = ImageReport(plan: plans[key.target].images[key.plan], result: .interrupted)
+                }
             }
         }
         return results
     }
 
-    static func carryOut(_ plan: ImagePlan, with transfer: ImageTransfer, logger: Logger) async -> ImageReport {
+    static func carryOut(
+        _ item: WorkItem,
+        plans: [CatalogPlan],
+        transfers: [ImageTransfer],
+        context: CopyContext,
+        logger: Logger
+    ) async -> [ResultKey: ImageReport] {
         var logger = logger
-        logger[metadataKey: "image_id"] = "\(plan.id)"
+        logger[metadataKey: "image_id"] = "\(item.id)"
+        var results: [ResultKey: ImageReport] = [:]
+        func report(_ key: ResultKey, _ outcome: Result<Void, ReplicatorError>) {
+            let plan = plans[key.target].images[key.plan]
+            switch outcome {
+            case .success:
+                results[key] = ImageReport(plan: plan, result: .done)
+            case .failure(let error) where error.isInterruption:
+                logger.notice("interrupted", metadata: ["target": "\(transfers[key.target].target.endpoint.root)"])
+                results[key] = ImageReport(plan: plan, result: .interrupted, error: error.message)
+            case .failure(let error):
+                logger.error(
+                    "failed",
+                    metadata: ["target": "\(transfers[key.target].target.endpoint.root)", "error": "\(error)"]
+                )
+                results[key] = ImageReport(plan: plan, result: .failed, error: error.message)
+            }
+        }
+        for key in item.updates {
+            let plan = plans[key.target].images[key.plan]
+            do {
+                try await transfers[key.target].updateMetadata(plan)
+                logger.info(
+                    "updated metadata",
+                    metadata: [
+                        "target": "\(transfers[key.target].target.endpoint.root)",
+                        "fields": "\(plan.changes.map(\.field).joined(separator: ","))",
+                    ]
+                )
+                report(key, .success(()))
+            } catch {
+                report(key, .failure(ImageCopy.replicatorError(error)))
+            }
+        }
+        guard let image = item.image, !item.copies.isEmpty else { return results }
         let clock = ContinuousClock()
         let started = clock.now
-        do {
-            switch plan.action {
-            case .copy:
-                let bytes = try await transfer.copy(plan)
-                let seconds = (clock.now - started).seconds
+        let copy = ImageCopy(
+            source: transfers[0].source,
+            image: image,
+            targets: item.copies.map { (transfers[$0.target], plans[$0.target].images[$0.plan]) },
+            context: context,
+            logger: logger
+        )
+        let outcomes = await copy.run()
+        for (key, outcome) in zip(item.copies, outcomes) {
+            switch outcome {
+            case .success(let bytes):
                 logger.info(
                     "copied",
                     metadata: [
-                        "name": "\(plan.name ?? "")", "bytes": "\(bytes)",
-                        "seconds": "\(String(format: "%.2f", seconds))",
+                        "target": "\(transfers[key.target].target.endpoint.root)", "name": "\(image.name ?? "")",
+                        "bytes": "\(bytes)", "seconds": "\(String(format: "%.2f", (clock.now - started).seconds))",
                     ]
                 )
-            case .updateMetadata:
-                try await transfer.updateMetadata(plan)
-                logger.info(
-                    "updated metadata",
-                    metadata: ["fields": "\(plan.changes.map(\.field).joined(separator: ","))"]
-                )
-            case .none, .conflict, .ignore:
-                return ImageReport(plan: plan, result: .unexecuted(plan.action))
+                report(key, .success(()))
+            case .failure(let error):
+                report(key, .failure(error))
             }
-            return ImageReport(plan: plan, result: .done)
-        } catch {
-            let message = (error as? ReplicatorError)?.message ?? "\(error)"
-            logger.error("failed", metadata: ["error": "\(message)"])
-            return ImageReport(plan: plan, result: .failed, error: message)
         }
+        return results
+    }
+}
+
+/// One source image and what every target needs done with it: the unit a run schedules, so that an image
+/// several targets lack is read from the source once.
+struct WorkItem: Sendable {
+    var id: String
+    var image: ImageRecord?
+    var copies: [Replication.ResultKey] = []
+    var updates: [Replication.ResultKey] = []
+
+    var keys: [Replication.ResultKey] { copies + updates }
+    /// Bytes the item reads from the source.
+    var fetchBytes: Int64 { copies.isEmpty ? 0 : image?.size ?? 0 }
+
+    /// The run's work, in `order`.
+    static func items(plans: [CatalogPlan], order: TransferOrder) -> [WorkItem] {
+        var byID: [String: WorkItem] = [:]
+        for (target, plan) in plans.enumerated() {
+            for (index, image) in plan.images.enumerated() {
+                let key = Replication.ResultKey(target: target, plan: index)
+                switch image.action {
+                case .copy: byID[image.id, default: WorkItem(id: image.id, image: image.source)].copies.append(key)
+                case .updateMetadata:
+                    byID[image.id, default: WorkItem(id: image.id, image: image.source)].updates.append(key)
+                case .none, .conflict, .ignore: continue
+                }
+            }
+        }
+        let sorted = order.sorted(byID.values.compactMap(\.image))
+        return sorted.compactMap { byID[$0.id] }
     }
 }
 

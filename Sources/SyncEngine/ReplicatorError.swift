@@ -16,6 +16,9 @@ public struct ReplicatorError: Error, Sendable, Hashable, CustomStringConvertibl
         case idUnavailable
         case imageBusy
         case cannotRepair
+        case journal
+        case spool
+        case interrupted
     }
 
     /// How bad it is: decides whether the run goes on and the exit code.
@@ -43,8 +46,8 @@ public struct ReplicatorError: Error, Sendable, Hashable, CustomStringConvertibl
     public var category: Category {
         switch code {
         case .invalidLocation, .unsupportedLocation, .invalidOption: .usage
-        case .unreachable, .authenticationRefused, .malformedResponse, .unexpectedResponse: .fatal
-        case .requestFailed, .dataMismatch, .idUnavailable, .imageBusy, .cannotRepair: .image
+        case .unreachable, .authenticationRefused, .malformedResponse, .unexpectedResponse, .journal: .fatal
+        case .requestFailed, .dataMismatch, .idUnavailable, .imageBusy, .cannotRepair, .spool, .interrupted: .image
         }
     }
 
@@ -107,7 +110,24 @@ public struct ReplicatorError: Error, Sendable, Hashable, CustomStringConvertibl
         Self(.malformedResponse, "\(request) on \(endpoint) returned an unusable response: \(detail)")
     }
 
+    /// The state journal cannot be used; the run stops before it writes anything it could not record.
+    public static func journal(_ path: String, _ detail: String) -> Self {
+        Self(.journal, "state journal \(path): \(detail)")
+    }
+
     // MARK: per image
+
+    /// The run was stopped (SIGINT/SIGTERM) while working on the image.
+    public static func interrupted(_ detail: String) -> Self {
+        Self(.interrupted, detail)
+    }
+
+    public var isInterruption: Bool { code == .interrupted }
+
+    /// The spool file of an image cannot be written or read.
+    public static func spool(_ path: String, _ detail: String) -> Self {
+        Self(.spool, "spool file \(path): \(detail)")
+    }
 
     public static func requestFailed(_ endpoint: String, request: String, status: Int, detail: String) -> Self {
         Self(

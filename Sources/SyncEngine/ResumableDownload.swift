@@ -13,6 +13,8 @@ struct ResumableDownload: AsyncSequence, Sendable {
     let client: GlanceClient
     let imageID: String
     let size: Int64
+    /// Bytes already held (a spool file from an earlier run): the download starts after them.
+    var offset: Int64 = 0
     let maxResumes: Int
     let logger: Logger
 
@@ -28,7 +30,11 @@ struct ResumableDownload: AsyncSequence, Sendable {
 
         init(download: ResumableDownload) {
             self.download = download
-            self.machine = DownloadStateMachine(size: download.size, maxResumes: download.maxResumes)
+            self.machine = DownloadStateMachine(
+                size: download.size,
+                maxResumes: download.maxResumes,
+                startingAt: download.offset
+            )
         }
 
         mutating func next() async throws -> ByteBuffer? {

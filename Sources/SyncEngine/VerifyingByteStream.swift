@@ -10,17 +10,20 @@ struct VerifyingByteStream<Base: AsyncSequence & Sendable>: AsyncSequence, Senda
     let expected: ExpectedData
     /// The endpoint the bytes come from, named when the download breaks.
     let source: String
-    /// Called with each chunk's size as it is passed on (progress, byte accounting).
+    /// The run's bandwidth limit, if any.
+    var pace: RateLimiter? = nil
+    /// Called with each chunk's size as it is received (progress, byte accounting).
     let onChunk: @Sendable (Int) -> Void
 
     func makeAsyncIterator() -> Iterator {
-        Iterator(base: base.makeAsyncIterator(), expected: expected, source: source, onChunk: onChunk)
+        Iterator(base: base.makeAsyncIterator(), expected: expected, source: source, pace: pace, onChunk: onChunk)
     }
 
     struct Iterator: AsyncIteratorProtocol {
         var base: Base.AsyncIterator
         let expected: ExpectedData
         let source: String
+        let pace: RateLimiter?
         let onChunk: @Sendable (Int) -> Void
         var verifier: DataVerifier?
         var held: ByteBuffer?
@@ -30,11 +33,13 @@ struct VerifyingByteStream<Base: AsyncSequence & Sendable>: AsyncSequence, Senda
             base: Base.AsyncIterator,
             expected: ExpectedData,
             source: String,
+            pace: RateLimiter?,
             onChunk: @escaping @Sendable (Int) -> Void
         ) {
             self.base = base
             self.expected = expected
             self.source = source
+            self.pace = pace
             self.onChunk = onChunk
         }
 
@@ -43,7 +48,8 @@ struct VerifyingByteStream<Base: AsyncSequence & Sendable>: AsyncSequence, Senda
             if verifier == nil { verifier = try DataVerifier(expected: expected) }
             while let chunk = try await nextFromSource() {
                 guard chunk.readableBytes > 0 else { continue }
-                try verifier!.update(chunk)
+                try await pace?.take(chunk.readableBytes)
+                try await verifier!.update(chunk)
                 onChunk(chunk.readableBytes)
                 if let previous = held {
                     held = chunk

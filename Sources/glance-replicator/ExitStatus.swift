@@ -9,6 +9,9 @@ enum ExitStatus {
     static let usage: Int32 = 2
     static let imagesFailed: Int32 = 3
     static let fatal: Int32 = 4
+    /// Stopped by SIGINT (128 + 2) or SIGTERM (128 + 15), as shells report signals.
+    static let interrupted: Int32 = 130
+    static let terminated: Int32 = 143
 
     /// A run that finished but must still exit non-zero (differences found, images failed).
     struct Finished: Error {
@@ -28,7 +31,7 @@ enum ExitStatus {
             }
         case is CancellationError:
             printError("interrupted")
-            return 130
+            return interrupted
         default:
             let parserCode = GlanceReplicator.exitCode(for: error)
             if parserCode == .success {  // --help, --version

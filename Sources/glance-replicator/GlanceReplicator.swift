@@ -22,6 +22,6 @@ struct GlanceReplicator: AsyncParsableCommand {
               glance-replicator replicate http://region-a:9292 http://region-b:9292 --visibility public
             """,
         version: "0.1.0",
-        subcommands: [CompareCommand.self, ReplicateCommand.self]
+        subcommands: [CompareCommand.self, ReplicateCommand.self, StatusCommand.self]
     )
 }

@@ -5,20 +5,27 @@ import SyncEngine
 struct ReplicateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replicate",
-        abstract: "Make TARGET hold every in-scope SOURCE image, with the same id, data and metadata.",
+        abstract: "Make each TARGET hold every in-scope SOURCE image, with the same id, data and metadata.",
         discussion: """
-            Missing images are created with the source's id and metadata, their data streamed from SOURCE \
-            to TARGET and verified (size, md5, os_hash_value) before Glance activates them; protected is \
-            set last. Metadata drift is repaired with one JSON-patch request per image. Images whose data \
-            differs under the same id (data_conflict) are reported, never overwritten; extra TARGET images \
-            are reported only. A failed copy is deleted from TARGET: nothing is left queued or saving.
+            Missing images are created with the source's id and metadata, their data read from SOURCE once \
+            (whatever the number of TARGETs) into the spool and uploaded to every TARGET as it arrives, \
+            verified (size, md5, os_hash_value) before Glance activates them; protected is set last. A \
+            broken download continues with an HTTP Range request; a run that is killed or interrupted is \
+            continued by the next one from the spool and the state journal, so no byte is fetched twice. \
+            Metadata drift is repaired with one JSON-patch request per image. Images whose data differs \
+            under the same id (data_conflict) are reported, never overwritten; extra TARGET images are \
+            reported only.
 
-            Exit codes: 0 done (TARGET in sync), 1 --dry-run found work to do, 3 some images failed or \
-            are in data_conflict (the others were done), 4 fatal.
+            Exit codes: 0 done (every TARGET in sync, or the rest deferred by --max-transfer/--max-duration), \
+            1 --dry-run found work to do, 3 some images failed or are in data_conflict (the others were done), \
+            4 fatal, 130/143 stopped by SIGINT/SIGTERM (transfers under way are cut off cleanly and continued \
+            by the next run).
 
             Examples:
               glance-replicator replicate http://127.0.0.1:9292 http://127.0.0.1:9293 --dry-run
-              glance-replicator replicate region-a:9292 region-b:9292 --format json > report.json
+              glance-replicator replicate region-a:9292 region-b:9292 region-c:9292 --format json > report.json
+              glance-replicator replicate http://core:9292 http://edge-7:9292 --spool always --bwlimit 20M \\
+                  --max-duration 5h
               glance-replicator livecopy region-a:9292 region-b:9292 --dontreplicate owner_specified.openstack.md5
             """,
         aliases: ["livecopy"]
@@ -27,25 +34,41 @@ struct ReplicateCommand: AsyncParsableCommand {
     @Argument(help: "The catalog to copy from (a Glance endpoint).")
     var source: String
 
-    @Argument(help: "The catalog to bring in line with SOURCE.")
-    var target: String
+    @Argument(help: ArgumentHelp("The catalogs to bring in line with SOURCE (one or more).", valueName: "target"))
+    var targets: [String] = []
 
     @Flag(name: .long, help: "Plan and report, write nothing; exit 1 when there is work to do.")
     var dryRun = false
 
     @OptionGroup var common: CommonOptions
+    @OptionGroup(title: "Transfer options") var transfer: TransferOptions
+
+    func validate() throws {
+        guard !targets.isEmpty else { throw ValidationError("Missing expected argument '<target> ...'") }
+    }
 
     func run() async throws {
         let logger = common.makeLogger()
-        let options = try common.options(mode: .replicate(dryRun: dryRun))
-        let report = try await Replication.run(
-            source: try parseLocation(source),
-            targets: [try parseLocation(target)],
-            options: options,
-            logger: logger
-        )
+        var options = try common.options(mode: .replicate(dryRun: dryRun))
+        try transfer.apply(to: &options)
+        let display = dryRun ? nil : ProgressDisplay.make(transfer.progress)
+        options.observer = display
+        let source = try parseLocation(source)
+        let targets = try targets.map(parseLocation)
+        let report = try await StopRequest.withSignalHandling { stop in
+            options.stop = stop
+            return try await Replication.run(source: source, targets: targets, options: options, logger: logger)
+        }
+        display?.end()
         try ReportOutput.print(report, format: common.format)
         let images = report.targets.flatMap(\.images)
+        if let signal = report.interruptedBy {
+            let interrupted = images.filter { $0.result == .interrupted }.count
+            ExitStatus.printError(
+                "stopped by \(signal): \(interrupted) image copies interrupted; the next run continues them"
+            )
+            throw ExitStatus.Finished(code: signal == "SIGINT" ? ExitStatus.interrupted : ExitStatus.terminated)
+        }
         if dryRun {
             if images.contains(where: { [.copy, .updateMetadata, .conflict].contains($0.action) }) {
                 throw ExitStatus.Finished(code: ExitStatus.differences)

@@ -6,13 +6,18 @@ enum ReportOutput {
     static func print(_ report: Report, format: OutputFormat) throws {
         switch format {
         case .json:
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            let data = try encoder.encode(report)
-            FileHandle.standardOutput.write(data + Data("\n".utf8))
+            try printJSON(report)
         case .table:
             FileHandle.standardOutput.write(Data(table(report).utf8))
         }
+    }
+
+    /// Any document as the JSON output prints it: pretty, keys sorted, one trailing newline.
+    static func printJSON(_ value: some Encodable) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let data = try encoder.encode(value)
+        FileHandle.standardOutput.write(data + Data("\n".utf8))
     }
 
     static func table(_ report: Report) -> String {

@@ -1,0 +1,287 @@
+import CatalogDiff
+import Logging
+
+/// Everything a run's copies share: the journal, the spool, the bandwidth limit and the counters.
+struct CopyContext: Sendable {
+    let journal: Journal?
+    let runID: Int64?
+    let spool: SpoolPolicy
+    let budget: SpoolBudget
+    let pace: RateLimiter?
+    let counters: TransferCounters
+    let observer: (any TransferObserver)?
+}
+
+/// Copies one source image to every target that lacks it, reading the source once.
+///
+/// The download fills the image's spool file (`SpoolFill`); each target's upload follows it through the
+/// file (`SpoolReader`), all at once, so a slow target never makes the source be read again. A target whose
+/// upload breaks is uploaded again from the spool. When the data read does not match the source's record,
+/// the spool is emptied and read once more; the uploads, held back at their final chunk, fail until then.
+/// The spool file goes once every target holds a verified copy; otherwise it stays, with the journal's
+/// record of it, for the next run. Without a spool (`--spool never`, or an image over `--spool-max`) each
+/// target's copy streams from the source on its own.
+struct ImageCopy: Sendable {
+    let source: GlanceClient
+    let image: ImageRecord
+    /// One per target lacking the image, with that target's plan.
+    let targets: [(transfer: ImageTransfer, plan: ImagePlan)]
+    let context: CopyContext
+    let logger: Logger
+
+    /// The outcome on each target, in the order of `targets`.
+    func run() async -> [Result<Int64, ReplicatorError>] {
+        guard let size = image.size else {
+            return targets.map { _ in .failure(.dataMismatch("the source record of image \(image.id) has no size")) }
+        }
+        context.observer?.started(image.id, name: image.name, size: size, targets: targets.count)
+        let results: [Result<Int64, ReplicatorError>]
+        if context.spool.mode != .never, await context.budget.reserve(size) {
+            results = await spooled(size: size)
+            await context.budget.release(size)
+        } else {
+            results = await streamed()
+        }
+        let errors = results.compactMap { result -> ReplicatorError? in
+            if case .failure(let error) = result { return error }
+            return nil
+        }
+        let failure = errors.first { !$0.isInterruption } ?? errors.first
+        context.observer?.finished(image.id, error: failure.map { $0.isInterruption ? "interrupted" : $0.message })
+        return results
+    }
+
+    // MARK: without a spool
+
+    private func streamed() async -> [Result<Int64, ReplicatorError>] {
+        await withTaskGroup(of: (Int, Result<Int64, ReplicatorError>).self) { group in
+            for (index, target) in targets.enumerated() {
+                group.addTask {
+                    do {
+                        let bytes = try await target.transfer.copyStreaming(
+                            target.plan,
+                            pace: context.pace,
+                            counters: context.counters
+                        )
+                        return (index, .success(bytes))
+                    } catch {
+                        return (index, .failure(Self.replicatorError(error)))
+                    }
+                }
+            }
+            var results = [Result<Int64, ReplicatorError>](
+                repeating: .failure(.interrupted("not run")),
+                count: targets.count
+            )
+            for await (index, result) in group { results[index] = result }
+            return results
+        }
+    }
+
+    // MARK: through the spool
+
+    private func spooled(size: Int64) async -> [Result<Int64, ReplicatorError>] {
+        let sourceRoot = source.endpoint.root
+        let expected = ExpectedData(image)
+        let path = context.spool.path(source: sourceRoot, imageID: image.id)
+        var results = [Result<Int64, ReplicatorError>?](repeating: nil, count: targets.count)
+        let file: SpoolFile
+        var start: Int64 = 0
+        do {
+            file = try SpoolFile(path: path)
+            let earlier = try await context.journal?.transfer(source: sourceRoot, imageID: image.id)
+            let held = try file.length()
+            if let earlier, earlier.expected == expected, held <= size {
+                start = held
+            } else {
+                try file.truncate(to: 0)
+            }
+            try await context.journal?.beginTransfer(
+                source: sourceRoot,
+                image: image,
+                expected: expected,
+                spoolPath: path
+            )
+        } catch {
+            return targets.map { _ in .failure(Self.replicatorError(error)) }
+        }
+
+        // Records first: a target that cannot take the image drops out before any byte is read.
+        for (index, target) in targets.enumerated() {
+            do {
+                try await target.transfer.prepareRecord(for: image, existing: target.plan.target)
+                try await record(target.transfer, "created")
+            } catch {
+                results[index] = .failure(Self.replicatorError(error))
+            }
+        }
+
+        var fetchError: ReplicatorError?
+        for attempt in 1...2 {
+            let pending = results.indices.filter { results[$0] == nil }
+            guard !pending.isEmpty else { break }
+            let feed = SpoolFeed(size: size)
+            let fill = SpoolFill(
+                source: source,
+                imageID: image.id,
+                expected: expected,
+                file: file,
+                feed: feed,
+                journal: context.journal,
+                pace: context.pace,
+                counters: context.counters,
+                observer: context.observer,
+                logger: logger
+            )
+            fetchError = nil
+            if context.spool.mode == .always {
+                // The whole image is on local disk, verified, before any upload starts.
+                do { try await fill.run(from: start) } catch { fetchError = Self.replicatorError(error) }
+                if fetchError == nil {
+                    for (index, result) in await upload(pending, file: file, feed: feed) {
+                        results[index] = result
+                    }
+                }
+            } else {
+                await withTaskGroup(of: [(Int, Result<Int64, ReplicatorError>)]?.self) { group in
+                    group.addTask { [start] in
+                        do { try await fill.run(from: start) } catch {
+                            return [(-1, .failure(Self.replicatorError(error)))]
+                        }
+                        return nil
+                    }
+                    group.addTask { await upload(pending, file: file, feed: feed) }
+                    for await outcome in group {
+                        for (index, result) in outcome ?? [] {
+                            if index < 0, case .failure(let error) = result {
+                                fetchError = error
+                            } else {
+                                results[index] = result
+                            }
+                        }
+                    }
+                }
+            }
+            guard let error = fetchError else { break }
+            for index in pending { results[index] = nil }
+            if error.isDataMismatch && attempt == 1 {
+                // Perhaps corrupted on the way: read it all again, once.
+                logger.info("the data read did not verify, reading it again", metadata: ["error": "\(error)"])
+                start = 0
+                do { try file.truncate(to: 0) } catch {
+                    fetchError = Self.replicatorError(error)
+                    break
+                }
+                for index in pending { results[index] = nil }
+                continue
+            }
+            break
+        }
+        if let fetchError {
+            for index in results.indices where results[index] == nil {
+                results[index] = .failure(fetchError)
+            }
+            if fetchError.isDataMismatch {
+                // The source's data is not what it records: nothing of it is worth keeping.
+                SpoolFile.remove(path)
+                try? await context.journal?.endTransfer(source: sourceRoot, imageID: image.id)
+            }
+        }
+        let final = results.map { $0 ?? .failure(.interrupted("not run")) }
+        for (index, result) in final.enumerated() {
+            guard case .failure(let error) = result else { continue }
+            await targets[index].transfer.giveUp(image.id, after: error)
+            try? await record(targets[index].transfer, error.isInterruption ? "interrupted" : "failed", error.message)
+        }
+        if final.allSatisfy({ if case .success = $0 { true } else { false } }) {
+            SpoolFile.remove(path)
+            do {
+                try await context.journal?.endTransfer(source: sourceRoot, imageID: image.id)
+            } catch {
+                logger.warning("could not record the end of the transfer", metadata: ["error": "\(error)"])
+            }
+        }
+        return final
+    }
+
+    /// Uploads the spool to each of the `pending` targets at once; a target whose upload fails for a reason of
+    /// its own is uploaded again from the spool, as often as requests are retried.
+    private func upload(
+        _ pending: [Int],
+        file: SpoolFile,
+        feed: SpoolFeed
+    ) async -> [(Int, Result<Int64, ReplicatorError>)] {
+        await withTaskGroup(of: (Int, Result<Int64, ReplicatorError>).self) { group in
+            for index in pending {
+                group.addTask { (index, await uploadOne(targets[index].transfer, file: file, feed: feed)) }
+            }
+            var results: [(Int, Result<Int64, ReplicatorError>)] = []
+            for await result in group { results.append(result) }
+            return results
+        }
+    }
+
+    private func uploadOne(
+        _ transfer: ImageTransfer,
+        file: SpoolFile,
+        feed: SpoolFeed
+    ) async -> Result<Int64, ReplicatorError> {
+        var attempt = 1
+        while true {
+            do {
+                try await record(transfer, "uploading")
+                let reader = SpoolReader(
+                    file: file,
+                    feed: feed,
+                    pace: nil,
+                    onChunk: { context.counters.addWritten($0) }
+                )
+                try await transfer.target.upload(image.id, reader, size: feed.size)
+                try await transfer.verifyTarget(against: image)
+                try await transfer.protectIfNeeded(image)
+                try await record(transfer, "verified")
+                return .success(feed.size)
+            } catch {
+                // The source side failed: the caller decides what comes next.
+                if let failure = feed.failure { return .failure(failure) }
+                let error = Self.replicatorError(error)
+                guard attempt < transfer.maxAttempts(after: error), !Task.isCancelled else { return .failure(error) }
+                transfer.logger.info(
+                    "upload failed, uploading again from the spool",
+                    metadata: ["error": "\(error)", "attempt": "\(attempt)"]
+                )
+                do {
+                    try await Task.sleep(
+                        for: .nanoseconds(
+                            transfer.target.retry.delay(beforeRetry: attempt, retryAfter: nil).nanoseconds
+                        )
+                    )
+                    let current = try await transfer.target.image(image.id)
+                    guard current?.status == ImageStatus.queued else { return .failure(error) }
+                } catch {
+                    return .failure(Self.replicatorError(error))
+                }
+                attempt += 1
+            }
+        }
+    }
+
+    private func record(_ transfer: ImageTransfer, _ state: String, _ error: String? = nil) async throws {
+        try await context.journal?.recordTarget(
+            source: source.endpoint.root,
+            imageID: image.id,
+            target: transfer.target.endpoint.root,
+            state: state,
+            runID: context.runID,
+            error: error
+        )
+    }
+
+    static func replicatorError(_ error: any Error) -> ReplicatorError {
+        switch error {
+        case let error as ReplicatorError: error
+        case is CancellationError: .interrupted("stopped by a signal before it was complete")
+        default: .dataMismatch("\(error)")
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import CatalogDiff
+import Foundation
+
+/// What a run is asked to do.
+public struct ReplicationOptions: Sendable {
+    public enum Mode: Sendable, Hashable {
+        /// Audit only: report the differences.
+        case compare
+        /// Make the targets hold every in-scope source image; `dryRun` plans without writing.
+        case replicate(dryRun: Bool)
+    }
+
+    public var mode: Mode
+    public var scope: ImageScope
+    public var rules: FieldRules
+    /// X-Auth-Token for every endpoint.
+    public var token: String?
+    /// Images worked on at once.
+    public var concurrency: Int
+    /// The state journal's path; nil runs without one (audits never open it).
+    public var statePath: String?
+    public var spool: SpoolPolicy
+    public var order: TransferOrder
+    public var budget: TransferBudget
+    /// Bytes per second for the whole run (`--bwlimit`).
+    public var bandwidthLimit: Int64?
+    public var observer: (any TransferObserver)?
+    /// Set by SIGINT/SIGTERM.
+    public var stop: StopRequest?
+
+    public init(
+        mode: Mode,
+        scope: ImageScope,
+        rules: FieldRules,
+        token: String?,
+        concurrency: Int = 4,
+        statePath: String? = nil,
+        spool: SpoolPolicy = SpoolPolicy(mode: .never, directory: "", maxBytes: nil),
+        order: TransferOrder = .size,
+        budget: TransferBudget = TransferBudget(),
+        bandwidthLimit: Int64? = nil,
+        observer: (any TransferObserver)? = nil,
+        stop: StopRequest? = nil
+    ) {
+        self.mode = mode
+        self.scope = scope
+        self.rules = rules
+        self.token = token
+        self.concurrency = max(1, concurrency)
+        self.statePath = statePath
+        self.spool = spool
+        self.order = order
+        self.budget = budget
+        self.bandwidthLimit = bandwidthLimit
+        self.observer = observer
+        self.stop = stop
+    }
+
+    var writes: Bool { mode == .replicate(dryRun: false) }
+
+    /// `$XDG_STATE_HOME/glance-replicator/state.sqlite` (`~/.local/state/...` when unset).
+    public static var defaultStatePath: String {
+        "\(xdg("XDG_STATE_HOME", ".local/state"))/glance-replicator/state.sqlite"
+    }
+
+    /// `$XDG_CACHE_HOME/glance-replicator/spool` (`~/.cache/...` when unset).
+    public static var defaultSpoolDirectory: String {
+        "\(xdg("XDG_CACHE_HOME", ".cache"))/glance-replicator/spool"
+    }
+
+    private static func xdg(_ variable: String, _ fallback: String) -> String {
+        if let value = ProcessInfo.processInfo.environment[variable], value.hasPrefix("/") { return value }
+        return "\(NSHomeDirectory())/\(fallback)"
+    }
+}

@@ -1,0 +1,84 @@
+import CatalogDiff
+import Logging
+import NIOCore
+
+/// Fills an image's spool file from the source, hashing as it goes, and tells the uploads that follow
+/// (through the `SpoolFeed`) how far it got and whether the whole was verified.
+///
+/// A file left by an earlier run is hashed again from disk (local reads, no network) and the download
+/// continues after it with `Range: bytes=N-`: across runs, no byte is fetched twice. Progress is recorded in
+/// the journal every `syncInterval` bytes, after the data is on disk.
+struct SpoolFill: Sendable {
+    static let syncInterval: Int64 = 8 << 20
+
+    let source: GlanceClient
+    let imageID: String
+    let expected: ExpectedData
+    let file: SpoolFile
+    let feed: SpoolFeed
+    let journal: Journal?
+    let pace: RateLimiter?
+    let counters: TransferCounters
+    let observer: (any TransferObserver)?
+    let logger: Logger
+
+    /// Fills the file from `start` (the bytes it holds already) and verifies the whole; the feed learns the
+    /// outcome either way.
+    func run(from start: Int64) async throws {
+        var offset: Int64 = 0
+        do {
+            try await fill(from: start, offset: &offset)
+            feed.finish(.verified)
+        } catch {
+            feed.finish(.failed(ImageCopy.replicatorError(error)))
+            // What is on disk counts for the next run, however this one ends.
+            file.synchronize()
+            try? await journal?.recordSpooled(source: source.endpoint.root, imageID: imageID, bytes: offset)
+            throw error
+        }
+    }
+
+    private func fill(from start: Int64, offset: inout Int64) async throws {
+        let verifier = try DataVerifier(expected: expected)
+        while offset < start {
+            let chunk = try file.read(at: offset, count: Int(min(Int64(4 << 20), start - offset)))
+            try await verifier.update(chunk)
+            offset += Int64(chunk.readableBytes)
+        }
+        feed.advance(to: offset)
+        if start > 0 {
+            logger.info("resuming from the spool", metadata: ["spooled": "\(start)", "size": "\(expected.size)"])
+            observer?.advanced(imageID, bytes: start)
+        }
+        if offset < expected.size {
+            let download = ResumableDownload(
+                client: source,
+                imageID: imageID,
+                size: expected.size,
+                offset: offset,
+                maxResumes: ImageTransfer.maxResumes,
+                logger: logger
+            )
+            var unsynced: Int64 = 0
+            for try await chunk in download {
+                let count = chunk.readableBytes
+                try await pace?.take(count)
+                try await verifier.update(chunk)
+                try file.write(chunk, at: offset)
+                offset += Int64(count)
+                unsynced += Int64(count)
+                counters.addRead(count)
+                observer?.advanced(imageID, bytes: Int64(count))
+                feed.advance(to: offset)
+                if unsynced >= Self.syncInterval {
+                    unsynced = 0
+                    file.synchronize()
+                    try await journal?.recordSpooled(source: source.endpoint.root, imageID: imageID, bytes: offset)
+                }
+            }
+        }
+        try verifier.finish()
+        file.synchronize()
+        try await journal?.recordSpooled(source: source.endpoint.root, imageID: imageID, bytes: offset)
+    }
+}

@@ -1,0 +1,104 @@
+import ArgumentParser
+import CatalogDiff
+import Foundation
+import SyncEngine
+
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show the state journal: the last runs, transfers left partial, and the spool's disk use.",
+        discussion: """
+            Reads the journal that replicate keeps (--state) and the spool directory (--spool). A partial \
+            transfer is one that some target does not hold yet: the next replicate run of the same SOURCE \
+            continues it from its spool file. Writes nothing.
+
+            Examples:
+              glance-replicator status
+              glance-replicator status --state /var/lib/glance-replicator/state.sqlite --format json
+            """
+    )
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The state journal (default: $XDG_STATE_HOME/glance-replicator/state.sqlite).",
+            valueName: "path"
+        )
+    )
+    var state: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The spool directory (default: $XDG_CACHE_HOME/glance-replicator/spool).",
+            valueName: "dir"
+        )
+    )
+    var spool: String?
+
+    @Option(name: .long, help: "How many runs to show.")
+    var runs = 10
+
+    @Option(name: .long, help: "Output format: table or json.")
+    var format: OutputFormat = .table
+
+    struct Status: Encodable {
+        var journal: String
+        var runs: [JournalRun]
+        var partialTransfers: [JournalTransfer]
+        var spoolDirectory: String
+        var spoolBytes: Int64
+
+        enum CodingKeys: String, CodingKey {
+            case journal, runs
+            case partialTransfers = "partial_transfers"
+            case spoolDirectory = "spool_directory"
+            case spoolBytes = "spool_bytes"
+        }
+    }
+
+    func run() async throws {
+        let path = state ?? ReplicationOptions.defaultStatePath
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ReplicatorError.invalidOption(
+                "no state journal at \(path): no replicate run has written one there (see --state)"
+            )
+        }
+        let journal = try Journal(path: path)
+        try await journal.markKilledRuns()
+        let directory = spool ?? ReplicationOptions.defaultSpoolDirectory
+        let status = Status(
+            journal: path,
+            runs: try await journal.lastRuns(limit: runs),
+            partialTransfers: try await journal.partialTransfers(),
+            spoolDirectory: directory,
+            spoolBytes: SpoolPolicy.diskUse(under: directory)
+        )
+        switch format {
+        case .json:
+            try ReportOutput.printJSON(status)
+        case .table:
+            print("journal: \(status.journal)")
+            print("runs (newest first):")
+            if status.runs.isEmpty { print("  none") }
+            for run in status.runs {
+                print(
+                    "  #\(run.id)  \(run.startedAt)  \(run.outcome.padding(toLength: 11, withPad: " ", startingAt: 0)) "
+                        + "copied \(run.copied), failed \(run.failed), read \(Quantity.describe(bytes: run.bytesRead))  "
+                        + "\(run.source) -> \(run.targets.joined(separator: " "))"
+                )
+            }
+            print("partial transfers:")
+            if status.partialTransfers.isEmpty { print("  none") }
+            for transfer in status.partialTransfers {
+                let targets = transfer.targets.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+                print(
+                    "  \(transfer.imageID)  \(transfer.name ?? "-")  spooled \(Quantity.describe(bytes: transfer.spooledBytes)) "
+                        + "of \(Quantity.describe(bytes: transfer.size))  from \(transfer.source)  "
+                        + "[\(targets.joined(separator: ", "))]"
+                )
+            }
+            print("spool: \(Quantity.describe(bytes: status.spoolBytes)) in \(status.spoolDirectory)")
+        }
+    }
+}

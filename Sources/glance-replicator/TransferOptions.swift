@@ -1,0 +1,109 @@
+import ArgumentParser
+import CatalogDiff
+import Foundation
+import SyncEngine
+
+/// Options of commands that copy data: where state and spool live, limits, order, progress.
+struct TransferOptions: ParsableArguments {
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The state journal (default: $XDG_STATE_HOME/glance-replicator/state.sqlite).",
+            valueName: "path"
+        )
+    )
+    var state: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            """
+            auto (data lands in the spool as it streams, uploads follow; the default), always (download and \
+            verify before uploading, for edge links), never (stream only), or a DIR for the spool \
+            (default: $XDG_CACHE_HOME/glance-replicator/spool). Repeatable: --spool always --spool /srv/spool.
+            """,
+            valueName: "mode|dir"
+        )
+    )
+    var spool: [String] = []
+
+    @Option(
+        name: .customLong("spool-max"),
+        help: ArgumentHelp("Most disk the spool may use (e.g. 20G).", valueName: "size")
+    )
+    var spoolMax: String?
+
+    @Option(name: .long, help: ArgumentHelp("Bytes per second for the whole run (e.g. 50M).", valueName: "rate"))
+    var bwlimit: String?
+
+    @Option(
+        name: .customLong("max-transfer"),
+        help: ArgumentHelp("Start no image that would take the run past SIZE read (e.g. 100G).", valueName: "size")
+    )
+    var maxTransfer: String?
+
+    @Option(
+        name: .customLong("max-duration"),
+        help: ArgumentHelp("Start no image after DURATION (e.g. 90m, 2h, 1h30m).", valueName: "duration")
+    )
+    var maxDuration: String?
+
+    @Option(name: .long, help: "Order in which images start: size (smallest first), name or created.")
+    var order: TransferOrder = .size
+
+    @Option(name: .long, help: "Progress on stderr: auto (bars on a terminal, lines otherwise), bars, lines, none.")
+    var progress: ProgressStyle = .auto
+
+    func validate() throws {
+        _ = try spoolPolicy()
+        for (flag, value) in [("--bwlimit", bwlimit), ("--max-transfer", maxTransfer)] {
+            if let value, Quantity.bytes(value) == nil {
+                throw ValidationError("\(flag): '\(value)' is not a size (e.g. 500M, 2G, 1048576)")
+            }
+        }
+        if let maxDuration, Quantity.seconds(maxDuration) == nil {
+            throw ValidationError("--max-duration: '\(maxDuration)' is not a duration (e.g. 45s, 90m, 2h, 1h30m)")
+        }
+    }
+
+    func spoolPolicy() throws -> SpoolPolicy {
+        var policy = SpoolPolicy(mode: .auto, directory: ReplicationOptions.defaultSpoolDirectory, maxBytes: nil)
+        for value in spool {
+            if let mode = SpoolPolicy.Mode(rawValue: value) {
+                policy.mode = mode
+            } else if value.isEmpty {
+                throw ValidationError("--spool needs auto, always, never or a directory")
+            } else {
+                policy.directory = value.hasPrefix("/") ? value : "\(FileManager.default.currentDirectoryPath)/\(value)"
+            }
+        }
+        if let spoolMax {
+            guard let bytes = Quantity.bytes(spoolMax) else {
+                throw ValidationError("--spool-max: '\(spoolMax)' is not a size (e.g. 20G)")
+            }
+            policy.maxBytes = bytes
+        }
+        return policy
+    }
+
+    /// Adds this group's settings to a run's options.
+    func apply(to options: inout ReplicationOptions) throws {
+        options.statePath = state ?? ReplicationOptions.defaultStatePath
+        options.spool = try spoolPolicy()
+        options.order = order
+        options.budget = TransferBudget(
+            maxBytes: maxTransfer.flatMap(Quantity.bytes),
+            maxSeconds: maxDuration.flatMap(Quantity.seconds)
+        )
+        options.bandwidthLimit = bwlimit.flatMap(Quantity.bytes)
+    }
+}
+
+enum ProgressStyle: String, ExpressibleByArgument, CaseIterable {
+    case auto
+    case bars
+    case lines
+    case none
+}
+
+extension TransferOrder: ExpressibleByArgument {}
