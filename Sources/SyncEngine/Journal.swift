@@ -74,6 +74,11 @@ public actor Journal {
         try Self.migrate(database, to: schemaVersion)
     }
 
+    /// Runs one statement on the journal (tests use it to stage what older releases or dead runs left).
+    func execute(_ sql: String, _ values: [SQLiteDatabase.Value] = []) throws(ReplicatorError) {
+        try database.query(sql, values)
+    }
+
     /// The journal's schema version as stored.
     public func storedVersion() throws(ReplicatorError) -> Int {
         Int(try database.query("PRAGMA user_version").first?.first?.integer ?? 0)

@@ -52,6 +52,11 @@ enum CLIRunner {
     /// catalogs in SQLite, which answers concurrent writes with "database is locked" (HTTP 500) often enough
     /// to outlast the retries and make tests flaky. Production Glance uses MySQL or PostgreSQL.
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> CLIResult {
+        try start(arguments, environment: environment).finish()
+    }
+
+    /// Starts the binary and returns at once (for tests that signal or kill it mid-run).
+    static func start(_ arguments: [String], environment: [String: String] = [:]) throws -> RunningCLI {
         var arguments = arguments
         if ["replicate", "livecopy"].contains(arguments.first), !arguments.contains("--concurrency"),
             !arguments.contains("--help")
@@ -60,18 +65,45 @@ enum CLIRunner {
         }
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "OS_AUTH_TOKEN")
+        // The journal and spool of the test process, never the user's: runs within one test process share
+        // them, as runs of one cron job do.
+        env["XDG_STATE_HOME"] = stateHome.appendingPathComponent("state").path
+        env["XDG_CACHE_HOME"] = stateHome.appendingPathComponent("cache").path
         env.merge(environment) { $1 }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
         let out = directory.appendingPathComponent("stdout")
         let err = directory.appendingPathComponent("stderr")
         let child = try ChildProcess([binary.path] + arguments, environment: env, stdout: out.path, stderr: err.path)
+        return RunningCLI(child: child, directory: directory)
+    }
+
+    /// XDG_STATE_HOME and XDG_CACHE_HOME of every run in this test process.
+    static let stateHome = FileManager.default.temporaryDirectory.appendingPathComponent(
+        "glance-replicator-tests-\(getpid())"
+    )
+}
+
+/// A run of the binary under way.
+struct RunningCLI {
+    let child: ChildProcess
+    let directory: URL
+
+    func signal(_ number: Int32) { child.kill(number) }
+
+    /// Waits for the exit and returns what the run printed.
+    func finish() throws -> CLIResult {
         let status = child.wait()
+        defer { try? FileManager.default.removeItem(at: directory) }
         return CLIResult(
             status: status,
-            stdout: try String(contentsOf: out, encoding: .utf8),
-            stderr: try String(contentsOf: err, encoding: .utf8)
+            stdout: try String(contentsOf: directory.appendingPathComponent("stdout"), encoding: .utf8),
+            stderr: try String(contentsOf: directory.appendingPathComponent("stderr"), encoding: .utf8)
         )
+    }
+
+    /// The stderr written so far.
+    func stderrSoFar() -> String {
+        (try? String(contentsOf: directory.appendingPathComponent("stderr"), encoding: .utf8)) ?? ""
     }
 }

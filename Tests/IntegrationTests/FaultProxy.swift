@@ -52,9 +52,18 @@ final class FaultProxy {
 
     func count(_ key: String) throws -> Int { try stats()[key] as? Int ?? -1 }
 
-    deinit {
+    private var stopped = false
+
+    /// Stops the proxy (its counters stay readable); the port is free again afterwards.
+    func stop() {
+        guard !stopped else { return }
+        stopped = true
         child.kill()
         _ = child.wait()
+    }
+
+    deinit {
+        stop()
         try? FileManager.default.removeItem(at: statsFile)
     }
 }

@@ -12,6 +12,8 @@ enum RealRegions {
 
     static var a: GlanceTestClient? { environment["GLANCE_REGION_A_URL"].map(GlanceTestClient.init) }
     static var b: GlanceTestClient? { environment["GLANCE_REGION_B_URL"].map(GlanceTestClient.init) }
+    /// A third region, for fan-out (`replicate SOURCE T1 T2`).
+    static var c: GlanceTestClient? { environment["GLANCE_REGION_C_URL"].map(GlanceTestClient.init) }
     /// Where the regions keep their data (`regions/<name>/images/<id>` for the file store).
     static var home: String? { environment["GLANCE_HOME"] }
 

@@ -1,0 +1,211 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The transfer engine against real regions: fan-out, the spool and journal across killed and interrupted
+/// runs, budgets and bandwidth limits. Nested in the serialized suite because it shares the regions.
+extension ReplicationTests {
+    @Suite("Transfers: fan-out, resume across runs, limits", .serialized)
+    struct TransferTests {
+        let a: GlanceTestClient
+        let b: GlanceTestClient
+        static let mib = 1 << 20
+
+        init() async throws {
+            a = try #require(RealRegions.a, "GLANCE_REGION_A_URL is not set")
+            b = try #require(RealRegions.b, "GLANCE_REGION_B_URL is not set")
+            try await a.wipe()
+            try await b.wipe()
+            try await RealRegions.c?.wipe()
+        }
+
+        func seed(size: Int, name: String) async throws -> (String, Data) {
+            let id = newID()
+            let data = randomData(size)
+            try await a.seed(id, data: data, ["name": name, "visibility": "public"])
+            return (id, data)
+        }
+
+        /// A fresh journal and spool for one test.
+        func stateArguments() -> [String] {
+            let base = FileManager.default.temporaryDirectory.appendingPathComponent("transfer-\(UUID().uuidString)")
+            return [
+                "--state", base.appendingPathComponent("state.sqlite").path, "--spool",
+                base.appendingPathComponent("spool").path,
+            ]
+        }
+
+        func spoolFiles(_ arguments: [String]) -> [String] {
+            let directory = arguments[arguments.firstIndex(of: "--spool")! + 1]
+            let walker = FileManager.default.enumerator(atPath: directory)
+            return (walker?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".part") }
+        }
+
+        /// Polls the proxy until the source has sent `bytes` of image data.
+        func waitForDownload(_ proxy: FaultProxy, atLeast bytes: Int) throws {
+            for _ in 0..<600 {
+                if (try? proxy.count("download_body_bytes")) ?? 0 >= bytes { return }
+                usleep(50_000)
+            }
+            throw CLIRunner.Failure(description: "the download never reached \(bytes) bytes")
+        }
+
+        @Test func fanOutReadsEachSourceImageOnce() async throws {
+            let c = try #require(RealRegions.c, "GLANCE_REGION_C_URL is not set: scripts/test starts a third region")
+            let first = try await seed(size: 3 * Self.mib + 7, name: "fan-1")
+            let second = try await seed(size: 5 * Self.mib, name: "fan-2")
+            let proxy = try FaultProxy(upstream: a.root, [])
+            let state = stateArguments()
+            let run = try CLIRunner.run(["replicate", proxy.root, b.root, c.root, "--format", "json"] + state)
+            #expect(run.status == 0, "stderr: \(run.stderr)")
+            #expect(try proxy.count("downloads") == 2)
+            #expect(try proxy.count("download_body_bytes") == first.1.count + second.1.count)
+            let targets = try run.json()["targets"] as? [[String: Any]] ?? []
+            #expect(targets.count == 2)
+            for target in targets {
+                let results = (target["images"] as? [[String: Any]] ?? []).compactMap { $0["result"] as? String }
+                #expect(results == ["done", "done"], "\(target["target"] ?? "")")
+            }
+            for region in [b, c] {
+                #expect(try await region.data(first.0) == first.1)
+                #expect(try await region.data(second.0) == second.1)
+            }
+            #expect(spoolFiles(state).isEmpty, "spool files go once every target holds a verified copy")
+        }
+
+        @Test(arguments: ["auto", "always", "never"])
+        func everySpoolModeMakesAVerifiedCopy(mode: String) async throws {
+            let (id, data) = try await seed(size: 6 * Self.mib + 1, name: "mode-\(mode)")
+            let state = stateArguments()
+            let run = try CLIRunner.run(["replicate", a.root, b.root, "--spool", mode] + state)
+            #expect(run.status == 0, "stderr: \(run.stderr)")
+            #expect(try await b.data(id) == data)
+            #expect(spoolFiles(state).isEmpty)
+        }
+
+        @Test func killedRunIsContinuedFromTheSpoolAndFetchesAtMostEightMiBTwice() async throws {
+            let size = 40 * Self.mib + 3
+            let (id, data) = try await seed(size: size, name: "killed")
+            let state = stateArguments()
+            let slow = try FaultProxy(upstream: a.root, ["--throttle", "\(6 * Self.mib)"])
+            let port = slow.port
+            let first = try CLIRunner.start(["replicate", slow.root, b.root] + state)
+            try waitForDownload(slow, atLeast: 12 * Self.mib)
+            first.signal(SIGKILL)
+            #expect(try first.finish().status == 128 + SIGKILL)
+            let readBefore = try slow.count("download_body_bytes")
+            slow.stop()
+
+            let status = try CLIRunner.run(["status", "--format", "json"] + state)
+            #expect(status.status == 0, "stderr: \(status.stderr)")
+            let journal = try status.json()
+            let partial = journal["partial_transfers"] as? [[String: Any]] ?? []
+            #expect(partial.first?["image_id"] as? String == id)
+            #expect((partial.first?["spooled_bytes"] as? Int ?? 0) > 0)
+            #expect((journal["runs"] as? [[String: Any]])?.first?["outcome"] as? String == "killed")
+
+            // The same source URL (a proxy on the same port) as a cron job's next run would use.
+            let proxy = try FaultProxy(upstream: a.root, ["--listen", "127.0.0.1:\(port)"])
+            let second = try CLIRunner.run(["replicate", proxy.root, b.root, "--format", "json"] + state)
+            #expect(second.status == 0, "stderr: \(second.stderr)")
+            let ranges = (try proxy.stats()["ranges"] as? [Any] ?? []).compactMap { $0 as? String }
+            #expect(ranges.first?.hasPrefix("bytes=") == true, "the rerun resumes with a Range request: \(ranges)")
+            let total = readBefore + (try proxy.count("download_body_bytes"))
+            #expect(total <= size + 8 * Self.mib, "read \(total) bytes over both runs for \(size)")
+            #expect(try await b.data(id) == data)
+            #expect(try await b.allImages().filter { $0["name"] as? String == "killed" }.count == 1)
+            #expect(spoolFiles(state).isEmpty)
+        }
+
+        @Test(arguments: [(SIGINT, Int32(130), "SIGINT"), (SIGTERM, Int32(143), "SIGTERM")])
+        func signalStopsTheRunCleanlyAndTheNextContinues(signal: Int32, code: Int32, name: String) async throws {
+            let size = 24 * Self.mib
+            let (id, data) = try await seed(size: size, name: "signalled")
+            let (smallID, small) = try await seed(size: 1000, name: "small-first")
+            let state = stateArguments()
+            let slow = try FaultProxy(upstream: a.root, ["--throttle", "\(4 * Self.mib)"])
+            let port = slow.port
+            let run = try CLIRunner.start(["replicate", slow.root, b.root, "--format", "json"] + state)
+            try waitForDownload(slow, atLeast: 4 * Self.mib)
+            run.signal(signal)
+            let stopped = try run.finish()
+            let readBefore = try slow.count("download_body_bytes")
+            slow.stop()
+            #expect(stopped.status == code, "stderr: \(stopped.stderr)")
+            let errorLines = stopped.stderr.split(separator: "\n").filter { $0.hasPrefix("glance-replicator: error:") }
+            #expect(errorLines.count == 1 && errorLines[0].contains("stopped by \(name)"), "\(stopped.stderr)")
+            #expect(try stopped.json()["interrupted_by"] as? String == name)
+            let images = try stopped.images()
+            #expect(images[smallID]?["result"] as? String == "done", "smallest first: done before the signal")
+            #expect(images[id]?["result"] as? String == "interrupted")
+            // Nothing half-made is active: the cut-off upload left an empty queued record for the next run.
+            let record = try await b.image(id)
+            #expect(record == nil || record?["status"] as? String == "queued", "\(record ?? [:])")
+
+            let proxy = try FaultProxy(upstream: a.root, ["--listen", "127.0.0.1:\(port)"])
+            let again = try CLIRunner.run(["replicate", proxy.root, b.root] + state)
+            #expect(again.status == 0, "stderr: \(again.stderr)")
+            let total = readBefore + (try proxy.count("download_body_bytes"))
+            #expect(total <= size + small.count + 8 * Self.mib, "read \(total) bytes over both runs")
+            #expect(try await b.data(id) == data)
+        }
+
+        @Test func maxTransferDefersWhatWouldGoPastIt() async throws {
+            let one = try await seed(size: 1 * Self.mib, name: "one")
+            let two = try await seed(size: 2 * Self.mib, name: "two")
+            let four = try await seed(size: 4 * Self.mib, name: "four")
+            let state = stateArguments()
+            let run = try CLIRunner.run(
+                ["replicate", a.root, b.root, "--max-transfer", "3M", "--format", "json"] + state
+            )
+            #expect(run.status == 0, "deferred images are not failures; stderr: \(run.stderr)")
+            let images = try run.images()
+            #expect(images[one.0]?["result"] as? String == "done")
+            #expect(images[two.0]?["result"] as? String == "done")
+            #expect(images[four.0]?["result"] as? String == "deferred")
+            #expect(try await b.image(four.0) == nil)
+
+            let next = try CLIRunner.run(["replicate", a.root, b.root] + state)
+            #expect(next.status == 0, "stderr: \(next.stderr)")
+            #expect(try await b.data(four.0) == four.1)
+        }
+
+        @Test func maxDurationStartsNothingOnceItIsPast() async throws {
+            let first = try await seed(size: 3 * Self.mib, name: "first")
+            let second = try await seed(size: 4 * Self.mib, name: "second")
+            let run = try CLIRunner.run(
+                ["replicate", a.root, b.root, "--max-duration", "1s", "--bwlimit", "2M", "--format", "json"]
+                    + stateArguments()
+            )
+            #expect(run.status == 0, "stderr: \(run.stderr)")
+            let images = try run.images()
+            #expect(images[first.0]?["result"] as? String == "done")
+            #expect(images[second.0]?["result"] as? String == "deferred")
+        }
+
+        @Test func bandwidthLimitPacesTheWholeRun() async throws {
+            let (id, data) = try await seed(size: 6 * Self.mib, name: "paced")
+            let clock = ContinuousClock()
+            let started = clock.now
+            let run = try CLIRunner.run(["replicate", a.root, b.root, "--bwlimit", "2M"] + stateArguments())
+            let elapsed = clock.now - started
+            #expect(run.status == 0, "stderr: \(run.stderr)")
+            // 6 MiB at 2 MiB/s, less the half-second burst: at least 2.5 s.
+            #expect(elapsed >= .milliseconds(2500), "took \(elapsed)")
+            #expect(try await b.data(id) == data)
+        }
+
+        @Test func badLimitsAreUsageErrors() throws {
+            for arguments in [
+                ["--bwlimit", "fast"], ["--max-duration", "soon"], ["--spool-max", "-1"], ["--order", "random"],
+            ] {
+                let run = try CLIRunner.run(["replicate", a.root, b.root] + arguments)
+                #expect(run.status == 2, "\(arguments): \(run.stderr)")
+                #expect(run.stderr.contains(arguments[0]), "\(arguments): \(run.stderr)")
+            }
+        }
+    }
+}
