@@ -138,7 +138,7 @@ struct ImageCopy: Sendable {
                 // The whole image is on local disk, verified, before any upload starts.
                 do { try await fill.run(from: start) } catch { fetchError = Self.replicatorError(error) }
                 if fetchError == nil {
-                    for (index, result) in await upload(pending, file: file, feed: feed) {
+                    for (index, result) in await upload(pending, file: file, feed: feed, fresh: attempt == 1) {
                         results[index] = result
                     }
                 }
@@ -150,7 +150,7 @@ struct ImageCopy: Sendable {
                         }
                         return nil
                     }
-                    group.addTask { await upload(pending, file: file, feed: feed) }
+                    group.addTask { await upload(pending, file: file, feed: feed, fresh: attempt == 1) }
                     for await outcome in group {
                         for (index, result) in outcome ?? [] {
                             if index < 0, case .failure(let error) = result {
@@ -209,11 +209,14 @@ struct ImageCopy: Sendable {
     private func upload(
         _ pending: [Int],
         file: SpoolFile,
-        feed: SpoolFeed
+        feed: SpoolFeed,
+        fresh: Bool
     ) async -> [(Int, Result<Int64, ReplicatorError>)] {
         await withTaskGroup(of: (Int, Result<Int64, ReplicatorError>).self) { group in
             for index in pending {
-                group.addTask { (index, await uploadOne(targets[index].transfer, file: file, feed: feed)) }
+                group.addTask {
+                    (index, await uploadOne(targets[index].transfer, file: file, feed: feed, fresh: fresh))
+                }
             }
             var results: [(Int, Result<Int64, ReplicatorError>)] = []
             for await result in group { results.append(result) }
@@ -221,14 +224,18 @@ struct ImageCopy: Sendable {
         }
     }
 
+    /// `fresh`: the record was just prepared; otherwise an earlier upload into it was cut off and Glance must
+    /// first have returned it to `queued`.
     private func uploadOne(
         _ transfer: ImageTransfer,
         file: SpoolFile,
-        feed: SpoolFeed
+        feed: SpoolFeed,
+        fresh: Bool
     ) async -> Result<Int64, ReplicatorError> {
         var attempt = 1
         while true {
             do {
+                if !fresh || attempt > 1 { try await transfer.readyForUpload(image.id) }
                 try await record(transfer, "uploading")
                 let reader = SpoolReader(
                     file: file,
@@ -256,8 +263,6 @@ struct ImageCopy: Sendable {
                             transfer.target.retry.delay(beforeRetry: attempt, retryAfter: nil).nanoseconds
                         )
                     )
-                    let current = try await transfer.target.image(image.id)
-                    guard current?.status == ImageStatus.queued else { return .failure(error) }
                 } catch {
                     return .failure(Self.replicatorError(error))
                 }

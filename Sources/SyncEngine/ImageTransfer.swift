@@ -150,6 +150,18 @@ struct ImageTransfer: Sendable {
         }
     }
 
+    /// Makes sure the record can take an upload: a cut-off upload leaves it `saving` until Glance notices
+    /// and returns it to `queued`.
+    func readyForUpload(_ id: String) async throws {
+        var record = try await target.image(id)
+        if record?.status == ImageStatus.saving {
+            record = try await waitUntilQueued(id)
+        }
+        guard let record, record.status == ImageStatus.queued else {
+            throw ReplicatorError.imageBusy(id, endpoint: target.endpoint.root, status: record?.status ?? "gone")
+        }
+    }
+
     /// Polls a `saving` record for a few seconds; returns it once `queued`, or nil if it stays busy.
     func waitUntilQueued(_ id: String, seconds: Int = 10) async throws -> ImageRecord? {
         for _ in 0..<(seconds * 2) {

@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// `scripts/fault-proxy` between the tool and a real region: breaks downloads on purpose and counts
 /// what the source sent.
 final class FaultProxy {
@@ -58,7 +62,7 @@ final class FaultProxy {
     func stop() {
         guard !stopped else { return }
         stopped = true
-        child.kill()
+        child.kill(SIGTERM)  // the proxy writes its final counters on SIGTERM
         _ = child.wait()
     }
 
