@@ -33,13 +33,16 @@ public struct TargetReport: Sendable, Hashable, Encodable {
 }
 
 /// What happened to one image.
-public enum ImageResult: String, Sendable, Hashable, Encodable {
+public enum ImageResult: String, Sendable, Hashable, Encodable, CaseIterable {
     /// Would be done (compare, `--dry-run`).
     case planned
     case done
     case failed
     /// Nothing to do (`none`), reported only (`ignore`), never overwritten (`conflict`), or not started.
     case skipped
+    /// Work to do that was not started because the run was outside its `--window`; the next run in the
+    /// window does it.
+    case deferred
 }
 
 public struct ImageReport: Sendable, Hashable, Encodable {

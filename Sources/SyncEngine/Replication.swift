@@ -20,6 +20,8 @@ public struct ReplicationOptions: Sendable {
     public var token: String?
     /// Images worked on at once.
     public var concurrency: Int
+    /// No new image is started outside this daily window (`--window`); nil for any time.
+    public var window: TimeWindow?
 
     public init(mode: Mode, scope: ImageScope, rules: FieldRules, token: String?, concurrency: Int = 4) {
         self.mode = mode
@@ -75,7 +77,13 @@ public enum Replication {
             let results: [ImageReport]
             if options.writes {
                 let transfer = ImageTransfer(source: source, target: target, rules: options.rules, logger: targetLogger)
-                results = await execute(plan, with: transfer, concurrency: options.concurrency, logger: targetLogger)
+                results = await execute(
+                    plan,
+                    with: transfer,
+                    concurrency: options.concurrency,
+                    window: options.window,
+                    logger: targetLogger
+                )
             } else {
                 results = plan.images.map { ImageReport(plan: $0, result: .unexecuted($0.action)) }
             }
@@ -106,6 +114,7 @@ public enum Replication {
         _ plan: CatalogPlan,
         with transfer: ImageTransfer,
         concurrency: Int,
+        window: TimeWindow? = nil,
         logger: Logger
     ) async -> [ImageReport] {
         var results = plan.images.map { ImageReport(plan: $0, result: .unexecuted($0.action)) }
@@ -114,6 +123,10 @@ public enum Replication {
             var pending = work.makeIterator()
             func startNext() -> Bool {
                 guard let index = pending.next() else { return false }
+                guard mayStart(within: window, logger: logger) else {
+                    deferRemaining(from: index, pending: &pending, plan: plan, results: &results)
+                    return false
+                }
                 let image = plan.images[index]
                 group.addTask {
                     (index, await carryOut(image, with: transfer, logger: logger))
