@@ -14,7 +14,8 @@ struct ReplicateCommand: AsyncParsableCommand {
             are reported only. A failed copy is deleted from TARGET: nothing is left queued or saving.
 
             Exit codes: 0 done (TARGET in sync), 1 --dry-run found work to do, 3 some images failed or \
-            are in data_conflict (the others were done), 4 fatal.
+            are in data_conflict (the others were done), 4 fatal, 5 another run of the same job holds its \
+            lock.
 
             Examples:
               glance-replicator replicate http://127.0.0.1:9292 http://127.0.0.1:9293 --dry-run
