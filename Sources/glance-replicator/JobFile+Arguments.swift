@@ -39,6 +39,11 @@ extension JobFile {
         return [first] + locations + given.beforeTerminator + options + given.fromTerminator
     }
 
+    /// Flags that make the parser print and exit rather than run: no job can mean them.
+    static let parserOnlyKeys: Set<String> = [
+        "help", "version", "experimental-dump-help", "generate-completion-script", "check-args",
+    ]
+
     /// The value of `--config PATH` or `--config=PATH`.
     static func configPath(in arguments: [String]) -> String? {
         for (index, word) in arguments.enumerated() {
@@ -69,7 +74,7 @@ extension JobFile {
     /// The command-line words for one option or flag key.
     func words(for entry: Entry, specs: [ArgumentSpec]) throws -> [String] {
         guard entry.key != "config" else { throw error(entry, "a job file cannot name another job file") }
-        guard let spec = ArgumentSpec.named(entry.key, in: specs) else {
+        guard !Self.parserOnlyKeys.contains(entry.key), let spec = ArgumentSpec.named(entry.key, in: specs) else {
             throw error(entry, "unknown key: not an option of this command (see --help)")
         }
         let option = "--\(entry.key)"

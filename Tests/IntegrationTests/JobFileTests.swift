@@ -23,6 +23,7 @@ struct JobFileTests {
         ("format: json\nconfig: other.yaml\n", 2, "config: a job file cannot name another job file"),
         ("dontreplicate: {a: b}\n", 1, "dontreplicate: a value or a list of values"),
         ("visibility: [public\n", 2, "not valid YAML"),
+        ("help: true\n", 1, "help: unknown key"),
     ])
     func badKeyIsOneLineNamingFileLineAndKey(text: String, line: Int, message: String) throws {
         // compare: the runner gives replicate a --concurrency of its own, which would replace the file's.

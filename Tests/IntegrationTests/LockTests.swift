@@ -17,12 +17,11 @@ struct LockTests {
     }
 
     /// Starts `replicate` against a port that never answers; it holds its lock until killed.
-    func startBusyRun(_ listener: HungListener, extra: [String], environment: [String: String]) throws -> ChildProcess {
+    func startBusyRun(_ listener: HungListener, environment: [String: String]) throws -> ChildProcess {
         var env = ProcessInfo.processInfo.environment
         env.merge(environment) { $1 }
         return try ChildProcess(
-            [CLIRunner.binary.path, "replicate", "127.0.0.1:\(listener.port)", "127.0.0.1:1", "--concurrency", "1"]
-                + extra,
+            [CLIRunner.binary.path, "replicate", "127.0.0.1:\(listener.port)", "127.0.0.1:1", "--concurrency", "1"],
             environment: env,
             stdout: folder.appendingPathComponent("busy.out").path,
             stderr: folder.appendingPathComponent("busy.err").path
@@ -47,10 +46,13 @@ struct LockTests {
         let listener = try HungListener()
         let state = folder.appendingPathComponent("state")
         let environment = ["XDG_STATE_HOME": state.path]
-        let busy = try startBusyRun(listener, extra: [], environment: environment)
+        let busy = try startBusyRun(listener, environment: environment)
+        var reaped = false
         defer {
-            busy.kill()
-            _ = busy.wait()
+            if !reaped {
+                busy.kill()
+                _ = busy.wait()
+            }
         }
         let lockFile = try waitForHolder(busy.pid, under: state)
         #expect(lockFile.path.hasPrefix(state.path + "/glance-replicator/locks/"))
@@ -77,6 +79,7 @@ struct LockTests {
         // A killed holder's lock is free at once; the file still names the dead run until the next takes it.
         busy.kill(SIGKILL)
         #expect(busy.wait() == 128 + SIGKILL)
+        reaped = true
         #expect(try String(contentsOf: lockFile, encoding: .utf8).hasPrefix("\(busy.pid) "))
         let recovered = try CLIRunner.run(
             ["replicate", "127.0.0.1:1", "127.0.0.1:2", "--lock", lockFile.path],
