@@ -39,6 +39,21 @@ extension JobFile {
         return [first] + locations + given.beforeTerminator + options + given.fromTerminator
     }
 
+    /// Parses the command line with its job file merged in. A usage error of the whole (each key was
+    /// already checked alone) names the job file, since some of the words came from it.
+    static func parseAsRoot(_ arguments: [String]) throws -> any ParsableCommand {
+        let expanded = try expand(arguments)
+        do {
+            return try GlanceReplicator.parseAsRoot(expanded)
+        } catch {
+            guard let path = configPath(in: arguments), GlanceReplicator.exitCode(for: error) != .success else {
+                throw error
+            }
+            let message = GlanceReplicator.message(for: error).split(separator: "\n").first ?? "invalid arguments"
+            throw ReplicatorError.invalidOption("\(path) with the command line: \(message)")
+        }
+    }
+
     /// Flags that make the parser print and exit rather than run: no job can mean them.
     static let parserOnlyKeys: Set<String> = [
         "help", "version", "experimental-dump-help", "generate-completion-script", "check-args",

@@ -18,8 +18,8 @@ struct UnattendedOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Lock file that keeps two runs of the same job apart (default: one per job under "
-                + "$XDG_STATE_HOME/glance-replicator/locks).",
+            "Lock file that keeps two writing runs (replicate without --dry-run) of the same job apart "
+                + "(default: one per job under $XDG_STATE_HOME/glance-replicator/locks).",
             valueName: "path"
         )
     )

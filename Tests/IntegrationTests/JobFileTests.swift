@@ -45,6 +45,16 @@ struct JobFileTests {
         #expect(result.stderr.contains("cannot reach http://127.0.0.1:1"))
     }
 
+    @Test func anErrorOfTheWholeNamesTheJobFile() throws {
+        let path = try jobFile("source: 127.0.0.1:1\ntargets: [127.0.0.1:2]\nshard: 1/2\nshard-count: 2\n")
+        let result = try CLIRunner.run(["compare", "--config", path], environment: ["JOB_COMPLETION_INDEX": "0"])
+        #expect(result.status == 2)
+        #expect(
+            result.stderr
+                == "glance-replicator: error: \(path) with the command line: give --shard or --shard-count, not both\n"
+        )
+    }
+
     @Test func unreadableFileIsAUsageError() throws {
         let result = try CLIRunner.run(["compare", "--config", "/nonexistent/job.yaml"])
         #expect(result.status == 2)
