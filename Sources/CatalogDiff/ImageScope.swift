@@ -2,19 +2,27 @@
 ///
 /// A source image is in scope when it is `active` and its visibility was asked for; `os_hidden` images are
 /// included (hidden only keeps them out of default listings). A target image is in scope for `extra` by
-/// visibility alone, whatever its status.
+/// visibility alone, whatever its status. With a `shard`, only the images of that shard are in scope on
+/// either side: another shard's images are neither copied nor reported as `extra`.
 public struct ImageScope: Sendable, Hashable {
     public var visibilities: Set<Visibility>
+    /// The part of the catalog this run works on (`--shard`); nil for all of it.
+    public var shard: Shard?
 
-    public init(visibilities: Set<Visibility> = Visibility.defaultScope) {
+    public init(visibilities: Set<Visibility> = Visibility.defaultScope, shard: Shard? = nil) {
         self.visibilities = visibilities
+        self.shard = shard
     }
 
     public func containsSource(_ image: ImageRecord) -> Bool {
-        image.status == ImageStatus.active && visibilities.contains(image.visibility)
+        image.status == ImageStatus.active && visibilities.contains(image.visibility) && inShard(image)
     }
 
     public func containsTarget(_ image: ImageRecord) -> Bool {
-        visibilities.contains(image.visibility)
+        visibilities.contains(image.visibility) && inShard(image)
+    }
+
+    private func inShard(_ image: ImageRecord) -> Bool {
+        shard?.contains(id: image.id) ?? true
     }
 }

@@ -49,14 +49,15 @@ public struct TargetReport: Sendable, Hashable, Encodable {
 }
 
 /// What happened to one image.
-public enum ImageResult: String, Sendable, Hashable, Encodable {
+public enum ImageResult: String, Sendable, Hashable, Encodable, CaseIterable {
     /// Would be done (compare, `--dry-run`).
     case planned
     case done
     case failed
     /// Nothing to do (`none`), reported only (`ignore`), never overwritten (`conflict`), or not started.
     case skipped
-    /// Not started: past the run's `--max-transfer`/`--max-duration` budget; the next run does it.
+    /// Work to do that was not started: outside the run's `--window`, or past its `--max-transfer` /
+    /// `--max-duration` budget. The next run does it.
     case deferred
     /// Under way when the run was stopped by SIGINT/SIGTERM, or not yet started then.
     case interrupted

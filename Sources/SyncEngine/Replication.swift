@@ -154,6 +154,10 @@ public enum Replication {
             var stopped = false
             func startNext() {
                 while !stopped, let item = pending.next() {
+                    guard mayStart(within: options.window, logger: logger) else {
+                        deferRemaining(from: item, pending: &pending, plans: plans, results: &results)
+                        return
+                    }
                     let elapsed = (clock.now - started).seconds
                     guard budget.admit(size: item.fetchBytes, elapsed: elapsed) else {
                         logger.info("deferred to the next run", metadata: ["image_id": "\(item.id)"])

@@ -25,6 +25,8 @@ public struct ReplicationOptions: Sendable {
     /// Bytes per second for the whole run (`--bwlimit`).
     public var bandwidthLimit: Int64?
     public var observer: (any TransferObserver)?
+    /// No new image is started outside this daily window (`--window`); nil for any time.
+    public var window: TimeWindow?
     /// Set by SIGINT/SIGTERM.
     public var stop: StopRequest?
 

@@ -43,6 +43,8 @@ struct CommonOptions: ParsableArguments {
     @Flag(name: .shortAndLong, help: "Log each request and decision on stderr.")
     var verbose = false
 
+    @OptionGroup(title: "Unattended runs") var unattended: UnattendedOptions
+
     func validate() throws {
         _ = try scope()
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
@@ -52,7 +54,7 @@ struct CommonOptions: ParsableArguments {
         do {
             let set = try Visibility.parseList(visibility)
             guard !set.isEmpty else { throw ValidationError("--visibility needs at least one visibility") }
-            return ImageScope(visibilities: set)
+            return ImageScope(visibilities: set, shard: try unattended.resolvedShard())
         } catch let error as InvalidVisibility {
             throw ValidationError(
                 "--visibility: '\(error.word)' is not one of public, community, shared, private"
@@ -72,23 +74,34 @@ struct CommonOptions: ParsableArguments {
     }
 
     func makeLogger() -> Logger {
-        let level: Logger.Level = verbose ? .debug : .warning
+        let json = unattended.logFormat == .json
+        // JSON logs feed a log system, so they carry the run's decisions (info); text stays quiet.
+        let level: Logger.Level = verbose ? .debug : json ? .info : .warning
         LoggingSystem.bootstrap { label in
+            if json {
+                var handler = JSONLogHandler(label: label)
+                handler.logLevel = level
+                return handler
+            }
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
         }
-        return Logger(label: "glance-replicator")
+        var logger = Logger(label: "glance-replicator")
+        logger[metadataKey: "run_id"] = "\(RunIdentity.id)"
+        return logger
     }
 
     func options(mode: ReplicationOptions.Mode) throws -> ReplicationOptions {
-        ReplicationOptions(
+        var options = ReplicationOptions(
             mode: mode,
             scope: try scope(),
             rules: rules,
             token: effectiveToken,
             concurrency: concurrency
         )
+        options.window = try unattended.timeWindow()
+        return options
     }
 }
 

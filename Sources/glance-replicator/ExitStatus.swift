@@ -9,6 +9,8 @@ enum ExitStatus {
     static let usage: Int32 = 2
     static let imagesFailed: Int32 = 3
     static let fatal: Int32 = 4
+    /// Another run of the same job holds its lock (see `RunLock`).
+    static let locked: Int32 = 5
     /// Stopped by SIGINT (128 + 2) or SIGTERM (128 + 15), as shells report signals.
     static let interrupted: Int32 = 130
     static let terminated: Int32 = 143
@@ -29,6 +31,12 @@ enum ExitStatus {
             case .fatal: return fatal
             case .image: return imagesFailed
             }
+        case let held as RunLock.Held:
+            printError(held.description)
+            return locked
+        case let unusable as RunLock.Unusable:
+            printError(unusable.description)
+            return usage
         case is CancellationError:
             printError("interrupted")
             return interrupted
@@ -50,6 +58,14 @@ enum ExitStatus {
     }
 
     static func printError(_ message: String) {
+        if RunIdentity.errorsAsJSON.value {
+            let line: [String: Any] = [
+                "level": "error", "message": message, "run_id": RunIdentity.id,
+                "timestamp": JSONLogHandler.timestamp(Date()), "logger": "glance-replicator",
+            ]
+            FileHandle.standardError.write(JSONLogHandler.line(line))
+            return
+        }
         FileHandle.standardError.write(Data("glance-replicator: error: \(message)\n".utf8))
     }
 }

@@ -14,12 +14,14 @@ struct GlanceReplicator: AsyncParsableCommand {
 
             Exit codes: 0 success / in sync, 1 differences found (compare, --dry-run), 2 usage or \
             configuration error, 3 some images failed (the others done), 4 fatal (endpoint unreachable, \
-            authentication refused, unusable response).
+            authentication refused, unusable response), 5 another run of the same job holds its lock \
+            (replicate without --dry-run; see --lock).
 
             Examples:
               glance-replicator compare http://region-a:9292 http://region-b:9292
               glance-replicator replicate region-a:9292 region-b:9292 --dry-run --format json
               glance-replicator replicate http://region-a:9292 http://region-b:9292 --visibility public
+              glance-replicator replicate --config /etc/glance-replicator/job.yaml --metrics-file /var/lib/node_exporter/textfile/glance.prom
             """,
         version: "0.1.0",
         subcommands: [CompareCommand.self, ReplicateCommand.self, StatusCommand.self]

@@ -7,8 +7,16 @@ import Foundation
 enum Main {
     static func main() async {
         let code: Int32
+        var unattended: UnattendedRun?
         do {
-            var command = try GlanceReplicator.parseAsRoot()
+            var command = try JobFile.parseAsRoot(Array(CommandLine.arguments.dropFirst()))
+            if let job = command as? any JobCommand {
+                if job.common.unattended.checkArgs { exit(try checkOnly(job)) }
+                let run = UnattendedRun(try UnattendedRun.Job(job))
+                // A run stopped by another's lock writes no metrics: the holder writes the job's when it ends.
+                try run.begin()
+                unattended = run
+            }
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -18,6 +26,14 @@ enum Main {
         } catch {
             code = ExitStatus.handle(error)
         }
+        unattended?.finish(exitCode: code)
         exit(code)
+    }
+
+    /// `--check-args` (hidden): the arguments and job file parsed and the locations checked, nothing
+    /// contacted, exit 0. The deploy/ test runs every command line of the manifests through it.
+    static func checkOnly(_ job: any JobCommand) throws -> Int32 {
+        for location in job.locations { _ = try parseLocation(location) }
+        return ExitStatus.success
     }
 }

@@ -16,10 +16,10 @@ struct ReplicateCommand: AsyncParsableCommand {
             under the same id (data_conflict) are reported, never overwritten; extra TARGET images are \
             reported only.
 
-            Exit codes: 0 done (every TARGET in sync, or the rest deferred by --max-transfer/--max-duration), \
-            1 --dry-run found work to do, 3 some images failed or are in data_conflict (the others were done), \
-            4 fatal, 130/143 stopped by SIGINT/SIGTERM (transfers under way are cut off cleanly and continued \
-            by the next run).
+            Exit codes: 0 done (every TARGET in sync, or the rest deferred by --window, --max-transfer or \
+            --max-duration), 1 --dry-run found work to do, 3 some images failed or are in data_conflict (the \
+            others were done), 4 fatal, 5 another run of the same job holds its lock, 130/143 stopped by \
+            SIGINT/SIGTERM (transfers under way are cut off cleanly and continued by the next run).
 
             Examples:
               glance-replicator replicate http://127.0.0.1:9292 http://127.0.0.1:9293 --dry-run
@@ -51,7 +51,9 @@ struct ReplicateCommand: AsyncParsableCommand {
         let logger = common.makeLogger()
         var options = try common.options(mode: .replicate(dryRun: dryRun))
         try transfer.apply(to: &options)
-        let display = dryRun ? nil : ProgressDisplay.make(transfer.progress)
+        // JSON logs are read by machines: the per-image log lines stand in for progress unless bars are asked for.
+        let style = common.unattended.logFormat == .json && transfer.progress == .auto ? .none : transfer.progress
+        let display = dryRun ? nil : ProgressDisplay.make(style)
         options.observer = display
         let source = try parseLocation(source)
         let targets = try targets.map(parseLocation)

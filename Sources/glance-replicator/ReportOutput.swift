@@ -4,6 +4,7 @@ import Foundation
 /// Prints a report on stdout: the JSON document, or aligned tables for people.
 enum ReportOutput {
     static func print(_ report: Report, format: OutputFormat) throws {
+        RunIdentity.report.value = report
         switch format {
         case .json:
             try printJSON(report)
@@ -65,6 +66,8 @@ enum ReportOutput {
             let done = target.images.filter { $0.result == .done }.count
             let failed = target.images.filter { $0.result == .failed }.count
             line += "; \(done) done, \(failed) failed"
+            let deferred = target.images.filter { $0.result == .deferred }.count
+            if deferred > 0 { line += ", \(deferred) deferred (outside --window)" }
         }
         return line
     }

@@ -51,7 +51,11 @@ struct TransferOptions: ParsableArguments {
     @Option(name: .long, help: "Order in which images start: size (smallest first), name or created.")
     var order: TransferOrder = .size
 
-    @Option(name: .long, help: "Progress on stderr: auto (bars on a terminal, lines otherwise), bars, lines, none.")
+    @Option(
+        name: .long,
+        help:
+            "Progress on stderr: auto (bars on a terminal, lines otherwise; none with --log-format json), bars, lines, none."
+    )
     var progress: ProgressStyle = .auto
 
     func validate() throws {

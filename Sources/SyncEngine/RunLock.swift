@@ -1,0 +1,131 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One run per job at a time: an exclusive `flock(2)` on a lock file, held for the life of the process.
+///
+/// The kernel drops the lock when the holder exits however it exits (crash, SIGKILL, OOM killer), so a
+/// lock left by a killed run is recovered by the next one at once, never waited on: the file may still
+/// exist and name the dead holder, but nobody holds it. The holder writes its pid, host and start time
+/// into the file so that an overlapping run can say who is in its way. `flock` is local to one host (and
+/// unreliable on some network filesystems): it keeps cron or a timer from overlapping on one machine, not
+/// two machines from running the same job.
+public final class RunLock: Sendable {
+    /// The lock file.
+    public let path: String
+    private let descriptor: Int32
+
+    /// Another run holds the lock: its details as it wrote them, or nil when it had not written them yet.
+    public struct Held: Error, Sendable, Hashable, CustomStringConvertible {
+        public var path: String
+        public var holder: Holder?
+
+        public var description: String {
+            guard let holder else { return "another run holds the lock \(path) (it has not yet said who it is)" }
+            return "another run holds the lock \(path): pid \(holder.pid) on \(holder.host) since \(holder.started)"
+        }
+    }
+
+    /// Who holds a lock, as the lock file records it: `pid host started` on one line.
+    public struct Holder: Sendable, Hashable {
+        public var pid: Int32
+        public var host: String
+        /// RFC 3339, UTC.
+        public var started: String
+
+        public init(pid: Int32, host: String, started: String) {
+            self.pid = pid
+            self.host = host
+            self.started = started
+        }
+
+        init?(line: String) {
+            let words = line.split(separator: " ")
+            guard words.count == 3, let pid = Int32(words[0]) else { return nil }
+            self.init(pid: pid, host: String(words[1]), started: String(words[2]))
+        }
+
+        var line: String { "\(pid) \(host) \(started)\n" }
+
+        /// This process, now.
+        public static var current: Holder {
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = [.withInternetDateTime]
+            return Holder(
+                pid: getpid(),
+                host: ProcessInfo.processInfo.hostName,
+                started: formatter.string(from: Date())
+            )
+        }
+    }
+
+    /// A lock file that cannot be created or locked for another reason than a holder (permissions, a
+    /// missing filesystem).
+    public struct Unusable: Error, Sendable, Hashable, CustomStringConvertible {
+        public var path: String
+        public var reason: String
+
+        public var description: String { "cannot use the lock file \(path): \(reason)" }
+    }
+
+    /// Takes the lock without waiting, creating the file and its folders as needed.
+    ///
+    /// - Throws: `Held` when another live process holds it; `Unusable` when the file cannot be used.
+    public init(path: String, holder: Holder = .current) throws {
+        self.path = path
+        let folder = (path as NSString).deletingLastPathComponent
+        if !folder.isEmpty {
+            do {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            } catch {
+                throw Unusable(path: path, reason: "cannot create \(folder): \(error.localizedDescription)")
+            }
+        }
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw Unusable(path: path, reason: String(cString: strerror(errno))) }
+        var result: Int32
+        repeat { result = flock(descriptor, LOCK_EX | LOCK_NB) } while result != 0 && errno == EINTR
+        guard result == 0 else {
+            let error = errno
+            defer { close(descriptor) }
+            if error == EWOULDBLOCK {
+                throw Held(path: path, holder: Self.read(descriptor).flatMap(Holder.init(line:)))
+            }
+            throw Unusable(path: path, reason: String(cString: strerror(error)))
+        }
+        // Ours now: whatever a dead holder left is replaced.
+        let bytes = Array(holder.line.utf8)
+        guard ftruncate(descriptor, 0) == 0, pwrite(descriptor, bytes, bytes.count, 0) == bytes.count else {
+            let reason = String(cString: strerror(errno))
+            close(descriptor)
+            throw Unusable(path: path, reason: reason)
+        }
+        self.descriptor = descriptor
+    }
+
+    /// Who holds the lock at `path`, as its file says (nil when the file is absent or empty). The lock may
+    /// be free: a killed holder's details stay in the file until the next run takes it.
+    public static func recordedHolder(at path: String) -> Holder? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        return read(descriptor).flatMap(Holder.init(line:))
+    }
+
+    private static func read(_ descriptor: Int32) -> String? {
+        var buffer = [UInt8](repeating: 0, count: 1024)
+        let count = pread(descriptor, &buffer, buffer.count, 0)
+        guard count > 0 else { return nil }
+        return String(decoding: buffer[..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Releases the lock (the file stays, so its inode is stable for the next run); exiting does the same.
+    deinit {
+        flock(descriptor, LOCK_UN)
+        close(descriptor)
+    }
+}
