@@ -24,6 +24,7 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
+        .systemLibrary(name: "CMalloc"),
         .systemLibrary(
             name: "CSQLite",
             pkgConfig: "sqlite3",
@@ -51,6 +52,7 @@ let package = Package(
         .executableTarget(
             name: "glance-replicator",
             dependencies: [
+                "CMalloc",
                 "CatalogDiff",
                 "SyncEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -240,11 +240,12 @@ struct ImageCopy: Sendable {
                 let reader = SpoolReader(
                     file: file,
                     feed: feed,
-                    pace: nil,
+                    pace: transfer.uploadPace,
                     onChunk: { context.counters.addWritten($0) }
                 )
                 try await transfer.target.upload(image.id, reader, size: feed.size)
-                try await transfer.verifyTarget(against: image)
+                let stored = try await transfer.verifyTarget(against: image)
+                try verifyOtherMultihash(of: stored, in: file)
                 try await transfer.protectIfNeeded(image)
                 try await record(transfer, "verified")
                 return .success(feed.size)
@@ -269,6 +270,36 @@ struct ImageCopy: Sendable {
                 attempt += 1
             }
         }
+    }
+
+    /// A target hashing with another algorithm than the source (its `hashing_algorithm` setting) recorded a
+    /// multihash the source never computed: it is computed from the verified spool file and compared.
+    private func verifyOtherMultihash(of stored: ImageRecord, in file: SpoolFile) throws {
+        guard let algorithm = stored.osHashAlgo, let recorded = stored.osHashValue?.lowercased(),
+            algorithm != image.osHashAlgo
+        else { return }
+        guard let digest = StreamDigest(algorithm: algorithm) else {
+            logger.warning(
+                "the target's os_hash_algo is not available here: not checked",
+                metadata: ["algo": "\(algorithm)"]
+            )
+            return
+        }
+        var offset: Int64 = 0
+        let size = try file.length()
+        while offset < size {
+            let chunk = try file.read(at: offset, count: Int(Swift.min(Int64(4 << 20), size - offset)))
+            guard chunk.readableBytes > 0 else { break }
+            digest.update(chunk)
+            offset += Int64(chunk.readableBytes)
+        }
+        let computed = digest.finalize()
+        guard computed == recorded else {
+            throw ReplicatorError.dataMismatch(
+                "the target's \(algorithm) is \(recorded.prefix(16))..., the data sent hashes to \(computed.prefix(16))..."
+            )
+        }
+        logger.debug("checked the target's own multihash against the spool", metadata: ["algo": "\(algorithm)"])
     }
 
     private func record(_ transfer: ImageTransfer, _ state: String, _ error: String? = nil) async throws {

@@ -17,6 +17,8 @@ struct ImageTransfer: Sendable {
     let target: GlanceClient
     let rules: FieldRules
     let logger: Logger
+    /// This target's upload limit (`--bwlimit TARGET=RATE`).
+    var uploadPace: RateLimiter? = nil
 
     /// Streams the image from the source (no spool), retrying into the same record; returns the bytes moved.
     func copyStreaming(_ plan: ImagePlan, pace: RateLimiter?, counters: TransferCounters) async throws -> Int64 {
@@ -62,7 +64,7 @@ struct ImageTransfer: Sendable {
                 base: body,
                 expected: ExpectedData(image),
                 source: source.endpoint.root,
-                pace: pace,
+                paces: [pace, uploadPace].compactMap { $0 },
                 onChunk: { counters.addRead($0) }
             )
             try await target.upload(image.id, verified, size: size)
@@ -137,7 +139,9 @@ struct ImageTransfer: Sendable {
     }
 
     /// The target computed its own hashes while storing: they must be the source's.
-    func verifyTarget(against image: ImageRecord) async throws {
+    /// Returns the target's record as stored.
+    @discardableResult
+    func verifyTarget(against image: ImageRecord) async throws -> ImageRecord {
         guard let stored = try await target.image(image.id) else {
             throw ReplicatorError.dataMismatch("image \(image.id) vanished from the target right after its upload")
         }
@@ -148,6 +152,7 @@ struct ImageTransfer: Sendable {
             let what = fields.map { "\($0.field) \($0.target) (source \($0.source))" }.joined(separator: ", ")
             throw ReplicatorError.dataMismatch("the target stored different data: \(what)")
         }
+        return stored
     }
 
     /// Makes sure the record can take an upload: a cut-off upload leaves it `saving` until Glance notices

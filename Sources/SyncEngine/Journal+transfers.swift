@@ -1,4 +1,5 @@
 import CatalogDiff
+import Foundation
 
 /// A source image whose data is (or was being) carried to targets, with its spool file and how far each
 /// target got. Kept until every target holds a verified copy.
@@ -122,6 +123,15 @@ extension Journal {
         }
     }
 
+    /// The spool file's length is what the next run resumes from; the journal's figure is recorded only now
+    /// and then, so the file wins when it is there.
+    private static func spooled(recorded: Int64, file: String?) -> Int64 {
+        guard let file, let attributes = try? FileManager.default.attributesOfItem(atPath: file),
+            let size = (attributes[.size] as? NSNumber)?.int64Value
+        else { return recorded }
+        return size
+    }
+
     private func transfers(
         where condition: String,
         _ values: [SQLiteDatabase.Value]
@@ -153,7 +163,7 @@ extension Journal {
                     hashValue: row[6].text
                 ),
                 spoolPath: row[7].text,
-                spooledBytes: row[8].integer ?? 0,
+                spooledBytes: Self.spooled(recorded: row[8].integer ?? 0, file: row[7].text),
                 updatedAt: row[9].text ?? "",
                 targets: Dictionary(
                     states.map { ($0[0].text ?? "", $0[1].text ?? "") },

@@ -85,7 +85,11 @@ public enum Replication {
         let transfers = targets.map { target in
             var targetLogger = logger
             targetLogger[metadataKey: "target"] = "\(target.endpoint.root)"
-            return ImageTransfer(source: source, target: target, rules: options.rules, logger: targetLogger)
+            var transfer = ImageTransfer(source: source, target: target, rules: options.rules, logger: targetLogger)
+            transfer.uploadPace = options.targetBandwidthLimits[target.endpoint.root].map {
+                RateLimiter(bytesPerSecond: $0)
+            }
+            return transfer
         }
         let results = await execute(
             work,

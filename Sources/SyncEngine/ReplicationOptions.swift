@@ -22,8 +22,10 @@ public struct ReplicationOptions: Sendable {
     public var spool: SpoolPolicy
     public var order: TransferOrder
     public var budget: TransferBudget
-    /// Bytes per second for the whole run (`--bwlimit`).
+    /// Bytes per second read from the source, for the whole run (`--bwlimit RATE`).
     public var bandwidthLimit: Int64?
+    /// Bytes per second sent to a target, by the target's endpoint root (`--bwlimit TARGET=RATE`).
+    public var targetBandwidthLimits: [String: Int64] = [:]
     public var observer: (any TransferObserver)?
     /// No new image is started outside this daily window (`--window`); nil for any time.
     public var window: TimeWindow?

@@ -5,7 +5,8 @@ import NIOCore
 struct SpoolReader: AsyncSequence, Sendable {
     typealias Element = ByteBuffer
 
-    static let chunkSize = 1 << 20
+    /// Large enough to keep syscalls few, small enough that four uploads at once stay within a few MiB.
+    static let chunkSize = 256 << 10
 
     let file: SpoolFile
     let feed: SpoolFeed

@@ -10,20 +10,20 @@ struct VerifyingByteStream<Base: AsyncSequence & Sendable>: AsyncSequence, Senda
     let expected: ExpectedData
     /// The endpoint the bytes come from, named when the download breaks.
     let source: String
-    /// The run's bandwidth limit, if any.
-    var pace: RateLimiter? = nil
+    /// Bandwidth limits the bytes pass through (the run's, the target's).
+    var paces: [RateLimiter] = []
     /// Called with each chunk's size as it is received (progress, byte accounting).
     let onChunk: @Sendable (Int) -> Void
 
     func makeAsyncIterator() -> Iterator {
-        Iterator(base: base.makeAsyncIterator(), expected: expected, source: source, pace: pace, onChunk: onChunk)
+        Iterator(base: base.makeAsyncIterator(), expected: expected, source: source, paces: paces, onChunk: onChunk)
     }
 
     struct Iterator: AsyncIteratorProtocol {
         var base: Base.AsyncIterator
         let expected: ExpectedData
         let source: String
-        let pace: RateLimiter?
+        let paces: [RateLimiter]
         let onChunk: @Sendable (Int) -> Void
         var verifier: DataVerifier?
         var held: ByteBuffer?
@@ -33,13 +33,13 @@ struct VerifyingByteStream<Base: AsyncSequence & Sendable>: AsyncSequence, Senda
             base: Base.AsyncIterator,
             expected: ExpectedData,
             source: String,
-            pace: RateLimiter?,
+            paces: [RateLimiter],
             onChunk: @escaping @Sendable (Int) -> Void
         ) {
             self.base = base
             self.expected = expected
             self.source = source
-            self.pace = pace
+            self.paces = paces
             self.onChunk = onChunk
         }
 
@@ -48,7 +48,7 @@ struct VerifyingByteStream<Base: AsyncSequence & Sendable>: AsyncSequence, Senda
             if verifier == nil { verifier = try DataVerifier(expected: expected) }
             while let chunk = try await nextFromSource() {
                 guard chunk.readableBytes > 0 else { continue }
-                try await pace?.take(chunk.readableBytes)
+                for pace in paces { try await pace.take(chunk.readableBytes) }
                 try await verifier!.update(chunk)
                 onChunk(chunk.readableBytes)
                 if let previous = held {

@@ -45,6 +45,16 @@ struct ReplicateCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard !targets.isEmpty else { throw ValidationError("Missing expected argument '<target> ...'") }
+        let roots = Set(
+            try targets.map { text in
+                switch try parseLocation(text) {
+                case .glance(let endpoint): endpoint.root
+                }
+            }
+        )
+        for root in try transfer.bandwidthLimits().targets.keys where !roots.contains(root) {
+            throw ValidationError("--bwlimit names \(root), which is not one of the targets")
+        }
     }
 
     func run() async throws {

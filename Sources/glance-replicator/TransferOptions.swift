@@ -33,8 +33,17 @@ struct TransferOptions: ParsableArguments {
     )
     var spoolMax: String?
 
-    @Option(name: .long, help: ArgumentHelp("Bytes per second for the whole run (e.g. 50M).", valueName: "rate"))
-    var bwlimit: String?
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            """
+            RATE: bytes per second read from SOURCE in the whole run (e.g. 50M); TARGET=RATE: bytes per second \
+            sent to that TARGET (e.g. http://edge-7:9292=5M). Repeatable.
+            """,
+            valueName: "[target=]rate"
+        )
+    )
+    var bwlimit: [String] = []
 
     @Option(
         name: .customLong("max-transfer"),
@@ -60,14 +69,35 @@ struct TransferOptions: ParsableArguments {
 
     func validate() throws {
         _ = try spoolPolicy()
-        for (flag, value) in [("--bwlimit", bwlimit), ("--max-transfer", maxTransfer)] {
-            if let value, Quantity.bytes(value) == nil {
-                throw ValidationError("\(flag): '\(value)' is not a size (e.g. 500M, 2G, 1048576)")
-            }
+        _ = try bandwidthLimits()
+        if let maxTransfer, Quantity.bytes(maxTransfer) == nil {
+            throw ValidationError("--max-transfer: '\(maxTransfer)' is not a size (e.g. 500M, 2G, 1048576)")
         }
         if let maxDuration, Quantity.seconds(maxDuration) == nil {
             throw ValidationError("--max-duration: '\(maxDuration)' is not a duration (e.g. 45s, 90m, 2h, 1h30m)")
         }
+    }
+
+    /// `--bwlimit RATE` for the run, `--bwlimit TARGET=RATE` per target (by endpoint root).
+    func bandwidthLimits() throws -> (run: Int64?, targets: [String: Int64]) {
+        var run: Int64?
+        var targets: [String: Int64] = [:]
+        for value in bwlimit {
+            let parts = value.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let rate = Quantity.bytes(String(parts.last ?? "")) else {
+                throw ValidationError(
+                    "--bwlimit: '\(value)' is not RATE or TARGET=RATE (e.g. 50M, http://edge:9292=5M)"
+                )
+            }
+            guard parts.count == 2 else {
+                run = rate
+                continue
+            }
+            switch try parseLocation(String(parts[0])) {
+            case .glance(let endpoint): targets[endpoint.root] = rate
+            }
+        }
+        return (run, targets)
     }
 
     func spoolPolicy() throws -> SpoolPolicy {
@@ -99,7 +129,9 @@ struct TransferOptions: ParsableArguments {
             maxBytes: maxTransfer.flatMap(Quantity.bytes),
             maxSeconds: maxDuration.flatMap(Quantity.seconds)
         )
-        options.bandwidthLimit = bwlimit.flatMap(Quantity.bytes)
+        let limits = try bandwidthLimits()
+        options.bandwidthLimit = limits.run
+        options.targetBandwidthLimits = limits.targets
     }
 }
 

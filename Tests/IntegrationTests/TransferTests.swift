@@ -73,6 +73,8 @@ extension ReplicationTests {
                 #expect(try await region.data(first.0) == first.1)
                 #expect(try await region.data(second.0) == second.1)
             }
+            // Region C hashes with sha256 (scripts/test): its multihash was checked against the spool file.
+            #expect(try await c.image(first.0)?["os_hash_algo"] as? String == "sha256")
             #expect(spoolFiles(state).isEmpty, "spool files go once every target holds a verified copy")
         }
 
@@ -196,6 +198,28 @@ extension ReplicationTests {
             // 6 MiB at 2 MiB/s, less the half-second burst: at least 2.5 s.
             #expect(elapsed >= .milliseconds(2500), "took \(elapsed)")
             #expect(try await b.data(id) == data)
+        }
+
+        @Test func aTargetsBandwidthLimitPacesOnlyThatTarget() async throws {
+            let c = try #require(RealRegions.c, "GLANCE_REGION_C_URL is not set: scripts/test starts a third region")
+            let (id, data) = try await seed(size: 6 * Self.mib, name: "paced-target")
+            let clock = ContinuousClock()
+            let started = clock.now
+            let run = try CLIRunner.run(
+                ["replicate", a.root, b.root, c.root, "--bwlimit", "\(c.root)=2M", "--format", "json"]
+                    + stateArguments()
+            )
+            let elapsed = clock.now - started
+            #expect(run.status == 0, "stderr: \(run.stderr)")
+            #expect(elapsed >= .milliseconds(2500), "took \(elapsed)")
+            #expect(try await b.data(id) == data)
+            #expect(try await c.data(id) == data)
+        }
+
+        @Test func aBandwidthLimitForAnotherTargetIsRefused() throws {
+            let run = try CLIRunner.run(["replicate", a.root, b.root, "--bwlimit", "http://127.0.0.1:1=2M"])
+            #expect(run.status == 2)
+            #expect(run.stderr.contains("not one of the targets"), "\(run.stderr)")
         }
 
         @Test func badLimitsAreUsageErrors() throws {
