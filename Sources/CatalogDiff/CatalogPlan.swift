@@ -5,9 +5,12 @@
 public struct CatalogPlan: Sendable, Hashable {
     /// Per image, sorted by name then id so reports are stable between runs.
     public var images: [ImagePlan]
+    /// Set when `--prune` found more to delete than `--max-delete` allows (and so deletes nothing).
+    public var pruneRefused: PruneRefusal?
 
-    public init(images: [ImagePlan]) {
+    public init(images: [ImagePlan], pruneRefused: PruneRefusal? = nil) {
         self.images = images
+        self.pruneRefused = pruneRefused
     }
 
     /// Plans `target` against `source`.
@@ -16,19 +19,48 @@ public struct CatalogPlan: Sendable, Hashable {
     ///   - source: every image the source lists (any status, any visibility): an image the source holds out
     ///     of scope is not the target's `extra`.
     ///   - target: every image the target lists.
-    public init(source: [ImageRecord], target: [ImageRecord], scope: ImageScope, rules: FieldRules) {
-        let sourceIDs = Set(source.map(\.id))
-        var targetByID: [String: ImageRecord] = [:]
+    public init(
+        source: [ImageRecord],
+        target: [ImageRecord],
+        scope: ImageScope,
+        rules: FieldRules,
+        options: PlanOptions = PlanOptions()
+    ) {
+        var sourceIDs = Set<String>(minimumCapacity: source.count)
+        for image in source { sourceIDs.insert(image.id) }
+        var targetByID: [String: ImageRecord] = Dictionary(minimumCapacity: target.count)
         for image in target { targetByID[image.id] = image }
+        var contents: ContentIndex?
         var plans: [ImagePlan] = []
+        plans.reserveCapacity(source.count)
         for image in source where scope.containsSource(image) {
-            plans.append(Self.plan(image, against: targetByID[image.id], rules: rules))
+            var plan = Self.plan(image, against: targetByID[image.id], rules: rules)
+            if plan.state == .missing {
+                // Built on first need: in a catalog in sync nothing is missing and the index is never paid for.
+                if contents == nil { contents = ContentIndex(target) }
+                if let twin = contents?.twin(of: image) {
+                    plan.state = .sameContentOtherID
+                    plan.sameContentAs = twin.id
+                    if !options.copyDuplicates { plan.action = .ignore }
+                }
+            }
+            plans.append(plan)
         }
+        var deletions: [Int] = []
         for image in target where !sourceIDs.contains(image.id) && scope.containsTarget(image) {
-            plans.append(ImagePlan(id: image.id, state: .extra, action: .ignore, source: nil, target: image))
+            let prunable = options.prune?.allows(image) ?? false
+            if prunable { deletions.append(plans.count) }
+            plans.append(
+                ImagePlan(id: image.id, state: .extra, action: prunable ? .delete : .ignore, source: nil, target: image)
+            )
+        }
+        var refusal: PruneRefusal?
+        if let prune = options.prune, deletions.count > prune.maxDelete {
+            refusal = PruneRefusal(candidates: deletions.count, maxDelete: prune.maxDelete)
+            for index in deletions { plans[index].action = .ignore }
         }
         plans.sort { ($0.name ?? "", $0.id) < ($1.name ?? "", $1.id) }
-        self.init(images: plans)
+        self.init(images: plans, pruneRefused: refusal)
     }
 
     static func plan(_ source: ImageRecord, against target: ImageRecord?, rules: FieldRules) -> ImagePlan {
@@ -62,6 +94,32 @@ public struct CatalogPlan: Sendable, Hashable {
     public var summary: PlanSummary { PlanSummary(images) }
 }
 
+/// The target's images with data, by hash, to find a missing image's data under another id.
+struct ContentIndex {
+    private var byMD5: [String: [ImageRecord]] = [:]
+    private var byMultihash: [String: [ImageRecord]] = [:]
+
+    init(_ images: [ImageRecord]) {
+        for image in images where image.status == ImageStatus.active && image.hasData {
+            if let md5 = image.checksum { byMD5[md5.lowercased(), default: []].append(image) }
+            if let hash = image.osHashValue { byMultihash[hash.lowercased(), default: []].append(image) }
+        }
+    }
+
+    /// A target image other than `image`'s id whose data is provably the same (`DataComparison.same`:
+    /// equal size and every shared hash agrees); the smallest id when several are.
+    func twin(of image: ImageRecord) -> ImageRecord? {
+        guard image.hasData else { return nil }
+        var candidates: [ImageRecord] = []
+        if let md5 = image.checksum { candidates += byMD5[md5.lowercased()] ?? [] }
+        if let hash = image.osHashValue { candidates += byMultihash[hash.lowercased()] ?? [] }
+        return
+            candidates
+            .filter { $0.id != image.id && DataComparison(source: image, target: $0) == .same }
+            .min { $0.id < $1.id }
+    }
+}
+
 /// Counts per state and the bytes replication would copy.
 public struct PlanSummary: Sendable, Hashable, Encodable {
     public var inSync = 0
@@ -69,7 +127,10 @@ public struct PlanSummary: Sendable, Hashable, Encodable {
     public var metadataDrift = 0
     public var dataConflict = 0
     public var extra = 0
+    public var sameContentOtherID = 0
     public var bytesToCopy: Int64 = 0
+    /// `extra` images `--prune` deletes (or would, in a dry run).
+    public var toDelete = 0
 
     enum CodingKeys: String, CodingKey {
         case inSync = "in_sync"
@@ -77,7 +138,9 @@ public struct PlanSummary: Sendable, Hashable, Encodable {
         case metadataDrift = "metadata_drift"
         case dataConflict = "data_conflict"
         case extra
+        case sameContentOtherID = "same_content_other_id"
         case bytesToCopy = "bytes_to_copy"
+        case toDelete = "to_delete"
     }
 
     public init<S: Sequence>(_ plans: S) where S.Element == ImagePlan {
@@ -88,13 +151,15 @@ public struct PlanSummary: Sendable, Hashable, Encodable {
             case .metadataDrift: metadataDrift += 1
             case .dataConflict: dataConflict += 1
             case .extra: extra += 1
+            case .sameContentOtherID: sameContentOtherID += 1
             }
             if plan.action == .copy { bytesToCopy += plan.bytes }
+            if plan.action == .delete { toDelete += 1 }
         }
     }
 
     /// Whether the catalogs differ in any way (an `extra` image counts).
     public var hasDifferences: Bool {
-        missing + metadataDrift + dataConflict + extra > 0
+        missing + metadataDrift + dataConflict + extra + sameContentOtherID > 0
     }
 }

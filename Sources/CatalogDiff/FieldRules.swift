@@ -21,14 +21,18 @@ public struct FieldRules: Sendable, Hashable {
 
     /// Fields the operator excluded (`--dontreplicate`).
     public var excluded: Set<String>
+    /// The value of `Provenance.property` written on every copy (the source's name); `nil` writes none.
+    public var provenance: String?
 
-    public init(excluded: Set<String> = []) {
+    public init(excluded: Set<String> = [], provenance: String? = nil) {
         self.excluded = excluded
+        self.provenance = provenance
     }
 
     /// Whether `field` (a base field or a custom property) is compared and replicated.
     public func isReplicated(_ field: String) -> Bool {
         if Self.neverCompared.contains(field) || excluded.contains(field) { return false }
+        if field == Provenance.property { return false }
         return !Self.reservedPrefixes.contains(where: { field.hasPrefix($0) })
     }
 

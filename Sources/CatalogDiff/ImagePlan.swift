@@ -5,6 +5,9 @@ public enum ImageState: String, Sendable, Hashable, Encodable, CaseIterable {
     case metadataDrift = "metadata_drift"
     case dataConflict = "data_conflict"
     case extra
+    /// Missing by id, but the target holds another image (another id) with the same size and hashes: a copy
+    /// made under another id, or the same upload made twice. Reported; copied only with `--copy-duplicates`.
+    case sameContentOtherID = "same_content_other_id"
 }
 
 /// What replication does about it.
@@ -16,8 +19,10 @@ public enum PlannedAction: String, Sendable, Hashable, Encodable, CaseIterable {
     case updateMetadata = "update_metadata"
     /// Same id, different data: reported, never overwritten.
     case conflict
-    /// Reported only (`extra`).
+    /// Reported only (`extra`, `same_content_other_id`).
     case ignore
+    /// `--prune`: an `extra` image this tool copied from this source, whose origin is gone.
+    case delete
 }
 
 /// The plan for one image on one target: the decision and everything needed to carry it out.
@@ -31,6 +36,8 @@ public struct ImagePlan: Sendable, Hashable {
     public var target: ImageRecord?
     /// Metadata changes (for `metadata_drift`), or the data fields that differ (for `data_conflict`).
     public var changes: [FieldChange]
+    /// For `same_content_other_id`: the id of the target image that holds the same data.
+    public var sameContentAs: String?
 
     public init(
         id: String,
@@ -38,7 +45,8 @@ public struct ImagePlan: Sendable, Hashable {
         action: PlannedAction,
         source: ImageRecord?,
         target: ImageRecord?,
-        changes: [FieldChange] = []
+        changes: [FieldChange] = [],
+        sameContentAs: String? = nil
     ) {
         self.id = id
         self.state = state
@@ -46,6 +54,7 @@ public struct ImagePlan: Sendable, Hashable {
         self.source = source
         self.target = target
         self.changes = changes
+        self.sameContentAs = sameContentAs
     }
 
     /// The image's name as the report shows it: the source's, else the target's.

@@ -11,7 +11,8 @@ struct ImageTransfer: Sendable {
     /// Broken source connections resumed within one copy before it fails.
     static let maxResumes = 8
 
-    let source: GlanceClient
+    /// Where the data is read from: a Glance endpoint or a dump directory (`CatalogEndpoint.openData`).
+    let source: CatalogEndpoint
     let target: GlanceClient
     let rules: FieldRules
     let logger: Logger
@@ -110,17 +111,11 @@ struct ImageTransfer: Sendable {
     }
 
     private func streamData(of image: ImageRecord, size: Int64) async throws {
-        let body = ResumableDownload(
-            client: source,
-            imageID: image.id,
-            size: size,
-            maxResumes: Self.maxResumes,
-            logger: logger
-        )
+        let body = try source.openData(of: image, size: size, maxResumes: Self.maxResumes, logger: logger)
         let verified = VerifyingByteStream(
             base: body,
             expected: ExpectedData(image),
-            source: source.endpoint.root,
+            source: source.name,
             onChunk: { _ in }
         )
         try await target.upload(image.id, verified, size: size)

@@ -20,6 +20,8 @@ public struct ReplicationOptions: Sendable {
     public var token: String?
     /// Images worked on at once.
     public var concurrency: Int
+    /// Duplicates, pruning (see `ReplicationOptions+audit.swift`).
+    public var audit = Audit()
 
     public init(mode: Mode, scope: ImageScope, rules: FieldRules, token: String?, concurrency: Int = 4) {
         self.mode = mode
@@ -53,51 +55,51 @@ public enum Replication {
         http: HTTPClient,
         logger: Logger
     ) async throws -> Report {
-        let source = client(for: sourceLocation, http: http, options: options, logger: logger)
+        let source = CatalogEndpoint(sourceLocation, http: http, token: options.token, logger: logger)
         let sourceImages = try await source.listImages()
-        logger.info("listed source", metadata: ["images": "\(sourceImages.count)", "source": "\(source.endpoint)"])
+        logger.info("listed source", metadata: ["images": "\(sourceImages.count)", "source": "\(source.name)"])
+        let rules = options.rules.withProvenance(source.name)
         var reports: [TargetReport] = []
         for location in targetLocations {
-            let target = client(for: location, http: http, options: options, logger: logger)
+            let target = CatalogEndpoint(location, http: http, token: options.token, logger: logger)
             let targetImages = try await target.listImages()
             let plan = CatalogPlan(
                 source: sourceImages,
                 target: targetImages,
                 scope: options.scope,
-                rules: options.rules
+                rules: rules,
+                options: options.audit.planOptions(source: source.name)
             )
             var targetLogger = logger
-            targetLogger[metadataKey: "target"] = "\(target.endpoint)"
+            targetLogger[metadataKey: "target"] = "\(target.name)"
             targetLogger.info(
                 "planned",
                 metadata: ["copy": "\(plan.summary.missing)", "update": "\(plan.summary.metadataDrift)"]
             )
             let results: [ImageReport]
             if options.writes {
-                let transfer = ImageTransfer(source: source, target: target, rules: options.rules, logger: targetLogger)
+                guard case .glance(let targetClient) = target else {
+                    throw ReplicatorError.readOnlyLocation(target.name, command: "replicate")
+                }
+                let transfer = ImageTransfer(source: source, target: targetClient, rules: rules, logger: targetLogger)
                 results = await execute(plan, with: transfer, concurrency: options.concurrency, logger: targetLogger)
             } else {
                 results = plan.images.map { ImageReport(plan: $0, result: .unexecuted($0.action)) }
             }
-            reports.append(TargetReport(target: target.endpoint.root, summary: plan.summary, images: results))
+            reports.append(
+                TargetReport(
+                    target: target.name,
+                    summary: plan.summary,
+                    images: results,
+                    pruneRefused: plan.pruneRefused
+                )
+            )
         }
         return Report(
-            source: source.endpoint.root,
+            source: source.name,
             dryRun: !options.writes,
             targets: reports
         )
-    }
-
-    static func client(
-        for location: ImageLocation,
-        http: HTTPClient,
-        options: ReplicationOptions,
-        logger: Logger
-    ) -> GlanceClient {
-        switch location {
-        case .glance(let endpoint):
-            GlanceClient(endpoint: endpoint, http: http, token: options.token, logger: logger)
-        }
     }
 
     /// Works through a target's plan, `concurrency` images at a time; one image's failure never stops the
@@ -109,7 +111,7 @@ public enum Replication {
         logger: Logger
     ) async -> [ImageReport] {
         var results = plan.images.map { ImageReport(plan: $0, result: .unexecuted($0.action)) }
-        let work = plan.images.indices.filter { [.copy, .updateMetadata].contains(plan.images[$0].action) }
+        let work = plan.images.indices.filter { [.copy, .updateMetadata, .delete].contains(plan.images[$0].action) }
         await withTaskGroup(of: (Int, ImageReport).self) { group in
             var pending = work.makeIterator()
             func startNext() -> Bool {
@@ -152,6 +154,9 @@ public enum Replication {
                     "updated metadata",
                     metadata: ["fields": "\(plan.changes.map(\.field).joined(separator: ","))"]
                 )
+            case .delete:
+                try await transfer.target.deleteImage(plan.id)
+                logger.info("deleted (--prune)", metadata: ["name": "\(plan.name ?? "")"])
             case .none, .conflict, .ignore:
                 return ImageReport(plan: plan, result: .unexecuted(plan.action))
             }

@@ -16,6 +16,11 @@ public struct ReplicatorError: Error, Sendable, Hashable, CustomStringConvertibl
         case idUnavailable
         case imageBusy
         case cannotRepair
+        case dumpUnreadable
+        case dumpUnwritable
+        case dumpDataMissing
+        case readOnlyLocation
+        case reportUnwritable
     }
 
     /// How bad it is: decides whether the run goes on and the exit code.
@@ -42,9 +47,10 @@ public struct ReplicatorError: Error, Sendable, Hashable, CustomStringConvertibl
 
     public var category: Category {
         switch code {
-        case .invalidLocation, .unsupportedLocation, .invalidOption: .usage
+        case .invalidLocation, .unsupportedLocation, .invalidOption, .readOnlyLocation: .usage
         case .unreachable, .authenticationRefused, .malformedResponse, .unexpectedResponse: .fatal
-        case .requestFailed, .dataMismatch, .idUnavailable, .imageBusy, .cannotRepair: .image
+        case .dumpUnreadable, .dumpUnwritable, .reportUnwritable: .fatal
+        case .requestFailed, .dataMismatch, .idUnavailable, .imageBusy, .cannotRepair, .dumpDataMissing: .image
         }
     }
 
@@ -80,7 +86,24 @@ public struct ReplicatorError: Error, Sendable, Hashable, CustomStringConvertibl
         Self(.invalidOption, message)
     }
 
+    public static func readOnlyLocation(_ location: String, command: String) -> Self {
+        Self(
+            .readOnlyLocation,
+            "\(location): \(command) cannot write into a dump directory; use `dump SOURCE \(location)` to fill it"
+        )
+    }
+
     // MARK: fatal
+
+    /// A dump directory (or one of its files) that cannot be read or is not a dump.
+    public static func dumpUnreadable(_ path: String, reason: String) -> Self {
+        Self(.dumpUnreadable, "cannot read the dump at \(path): \(reason)")
+    }
+
+    /// A dump directory that cannot be written (permissions, a full disk).
+    public static func dumpUnwritable(_ path: String, reason: String) -> Self {
+        Self(.dumpUnwritable, "cannot write the dump at \(path): \(reason)")
+    }
 
     public static func unreachable(_ endpoint: String, reason: String) -> Self {
         Self(.unreachable, "cannot reach \(endpoint): \(reason)")
@@ -105,6 +128,11 @@ public struct ReplicatorError: Error, Sendable, Hashable, CustomStringConvertibl
 
     public static func malformedResponse(_ endpoint: String, request: String, detail: String) -> Self {
         Self(.malformedResponse, "\(request) on \(endpoint) returned an unusable response: \(detail)")
+    }
+
+    /// `--report` or `--report-html` could not be written (the run itself finished).
+    public static func reportUnwritable(_ path: String, reason: String) -> Self {
+        Self(.reportUnwritable, "cannot write the report to \(path): \(reason)")
     }
 
     // MARK: per image
@@ -134,6 +162,15 @@ public struct ReplicatorError: Error, Sendable, Hashable, CustomStringConvertibl
             .imageBusy,
             "image \(id) on \(endpoint) is '\(status)' (an upload or import in progress, or one whose server died); "
                 + "wait, or delete it on the target and run again"
+        )
+    }
+
+    /// The dump holds an image's record but not its data.
+    public static func dumpDataMissing(_ id: String, path: String) -> Self {
+        Self(
+            .dumpDataMissing,
+            "the dump has no data for image \(id) (\(path) is absent: a --metaonly dump, or one cut short); run "
+                + "`dump` again without --metaonly to fetch it"
         )
     }
 

@@ -43,6 +43,12 @@ struct CommonOptions: ParsableArguments {
     @Flag(name: .shortAndLong, help: "Log each request and decision on stderr.")
     var verbose = false
 
+    @OptionGroup(title: "Filters")
+    var filters: FilterOptions
+
+    @OptionGroup(title: "Audit")
+    var audit: AuditOptions
+
     func validate() throws {
         _ = try scope()
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
@@ -52,7 +58,7 @@ struct CommonOptions: ParsableArguments {
         do {
             let set = try Visibility.parseList(visibility)
             guard !set.isEmpty else { throw ValidationError("--visibility needs at least one visibility") }
-            return ImageScope(visibilities: set)
+            return ImageScope(visibilities: set, filter: try filters.filter())
         } catch let error as InvalidVisibility {
             throw ValidationError(
                 "--visibility: '\(error.word)' is not one of public, community, shared, private"
@@ -82,13 +88,15 @@ struct CommonOptions: ParsableArguments {
     }
 
     func options(mode: ReplicationOptions.Mode) throws -> ReplicationOptions {
-        ReplicationOptions(
+        var options = ReplicationOptions(
             mode: mode,
             scope: try scope(),
             rules: rules,
             token: effectiveToken,
             concurrency: concurrency
         )
+        options.audit.copyDuplicates = audit.copyDuplicates
+        return options
     }
 }
 

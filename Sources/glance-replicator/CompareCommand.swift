@@ -35,8 +35,7 @@ struct CompareCommand: AsyncParsableCommand {
             logger: logger
         )
         try ReportOutput.print(report, format: common.format)
-        if report.targets.contains(where: { $0.summary.hasDifferences }) {
-            throw ExitStatus.Finished(code: ExitStatus.differences)
-        }
+        try common.audit.writeFiles(report)
+        try RunOutcome.compare(report)
     }
 }

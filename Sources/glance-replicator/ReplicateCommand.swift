@@ -35,9 +35,12 @@ struct ReplicateCommand: AsyncParsableCommand {
 
     @OptionGroup var common: CommonOptions
 
+    @OptionGroup(title: "Pruning") var pruning: PruneOptions
+
     func run() async throws {
         let logger = common.makeLogger()
-        let options = try common.options(mode: .replicate(dryRun: dryRun))
+        var options = try common.options(mode: .replicate(dryRun: dryRun))
+        pruning.apply(to: &options)
         let report = try await Replication.run(
             source: try parseLocation(source),
             targets: [try parseLocation(target)],
@@ -45,21 +48,7 @@ struct ReplicateCommand: AsyncParsableCommand {
             logger: logger
         )
         try ReportOutput.print(report, format: common.format)
-        let images = report.targets.flatMap(\.images)
-        if dryRun {
-            if images.contains(where: { [.copy, .updateMetadata, .conflict].contains($0.action) }) {
-                throw ExitStatus.Finished(code: ExitStatus.differences)
-            }
-        } else {
-            let failed = images.filter { $0.result == .failed }.count
-            let conflicts = images.filter { $0.action == .conflict }.count
-            if failed + conflicts > 0 {
-                var parts: [String] = []
-                if failed > 0 { parts.append("\(failed) failed") }
-                if conflicts > 0 { parts.append("\(conflicts) in data_conflict (never overwritten)") }
-                ExitStatus.printError(parts.joined(separator: ", ") + "; the other images are done, see the report")
-                throw ExitStatus.Finished(code: ExitStatus.imagesFailed)
-            }
-        }
+        try common.audit.writeFiles(report)
+        try RunOutcome.replicate(report, dryRun: dryRun)
     }
 }

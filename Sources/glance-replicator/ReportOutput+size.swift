@@ -1,0 +1,46 @@
+import CatalogDiff
+import Foundation
+
+extension ReportOutput {
+    static func print(_ report: SizeReport, format: OutputFormat) throws {
+        switch format {
+        case .json:
+            FileHandle.standardOutput.write(try json(report) + Data("\n".utf8))
+        case .table:
+            FileHandle.standardOutput.write(Data(table(report).utf8))
+        }
+    }
+
+    /// The JSON form of any report, as `--format json` and `--report` write it.
+    static func json<R: Encodable>(_ report: R) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(report)
+    }
+
+    /// One row per image (sizes right-aligned), and the summary line last.
+    static func table(_ report: SizeReport) -> String {
+        var out = "source: \(report.source)\n\n"
+        let header = ["SIZE", "BYTES", "VISIBILITY", "ID", "NAME"]
+        let rows = report.images.map { image in
+            [humanBytes(image.bytes), String(image.bytes), image.visibility.rawValue, image.id, image.name ?? ""]
+        }
+        if rows.isEmpty {
+            out += "(no images in scope)\n"
+        } else {
+            let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
+            for row in [header] + rows {
+                let cells = row.enumerated().map { index, cell in
+                    let pad = String(repeating: " ", count: widths[index] - cell.count)
+                    if index < 2 { return pad + cell }
+                    return index == row.count - 1 ? cell : cell + pad
+                }
+                out += cells.joined(separator: "  ") + "\n"
+            }
+        }
+        let summary = report.summary
+        out +=
+            "\nsummary: \(summary.images) images, \(humanBytes(summary.bytes)) (\(summary.bytes) bytes)\n"
+        return out
+    }
+}
