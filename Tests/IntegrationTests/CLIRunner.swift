@@ -53,7 +53,7 @@ enum CLIRunner {
     /// to outlast the retries and make tests flaky. Production Glance uses MySQL or PostgreSQL.
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> CLIResult {
         var arguments = arguments
-        if ["replicate", "livecopy"].contains(arguments.first), !arguments.contains("--concurrency"),
+        if ["replicate", "livecopy", "load", "dump"].contains(arguments.first), !arguments.contains("--concurrency"),
             !arguments.contains("--help")
         {
             arguments += ["--concurrency", "1"]
