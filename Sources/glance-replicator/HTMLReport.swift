@@ -47,8 +47,8 @@ enum HTMLReport {
                 body += "<td>\(image.action.rawValue)</td><td class=\"result \(image.result.rawValue)\">"
                 body += "\(image.result.rawValue)</td>"
                 body += "<td class=num title=\"\(image.bytes) bytes\">\(ReportOutput.humanBytes(image.bytes))</td>"
-                body += "<td>\(escape(image.name ?? ""))</td><td><code>\(escape(image.id))</code></td>"
-                body += "<td>\(details.isEmpty ? "" : "<ul>" + details.joined() + "</ul>")</td></tr>\n"
+                body += "<td>\(escape(image.name ?? ""))</td><td class=id><code>\(escape(image.id))</code></td>"
+                body += "<td class=changes>\(details.isEmpty ? "" : "<ul>" + details.joined() + "</ul>")</td></tr>\n"
             }
             body += "</tbody>\n</table>\n"
         }
@@ -91,6 +91,7 @@ enum HTMLReport {
         table { border-collapse: collapse; margin-top: 12px; width: 100%; }
         th, td { border-bottom: 1px solid #e3e6ec; padding: 4px 8px; text-align: left; vertical-align: top; }
         th { background: #f3f5f8; } td.num, th.num { text-align: right; white-space: nowrap; }
+        td.id { white-space: nowrap; } td.changes { overflow-wrap: anywhere; word-break: break-all; width: 40%; }
         ul { margin: 0; padding-left: 16px; } .error, .result.failed { color: #b00020; font-weight: 600; }
         .warn { background: #fff4e0; border: 1px solid #e0a040; padding: 6px 10px; border-radius: 4px; }
         .badge { border-radius: 10px; padding: 1px 8px; font-size: 12px; background: #e8ebf0; white-space: nowrap; }
