@@ -28,13 +28,16 @@ public struct CatalogPlan: Sendable, Hashable {
     ) {
         var sourceIDs = Set<String>(minimumCapacity: source.count)
         for image in source { sourceIDs.insert(image.id) }
-        var targetByID: [String: ImageRecord] = Dictionary(minimumCapacity: target.count)
-        for image in target { targetByID[image.id] = image }
+        // Positions, not records: a 100 000-image catalog's records are too large to hold twice.
+        var targetByID: [String: Int] = Dictionary(minimumCapacity: target.count)
+        for (index, image) in target.enumerated() { targetByID[image.id] = index }
         var contents: ContentIndex?
+        // Sized exactly: a plan is 480 bytes, and an array that outgrows its capacity doubles it.
+        let extras = target.indices.filter { !sourceIDs.contains(target[$0].id) && scope.containsTarget(target[$0]) }
         var plans: [ImagePlan] = []
-        plans.reserveCapacity(source.count)
+        plans.reserveCapacity(source.lazy.filter { scope.containsSource($0) }.count + extras.count)
         for image in source where scope.containsSource(image) {
-            var plan = Self.plan(image, against: targetByID[image.id], rules: rules)
+            var plan = Self.plan(image, against: targetByID[image.id].map { target[$0] }, rules: rules)
             if plan.state == .missing {
                 // Built on first need: in a catalog in sync nothing is missing and the index is never paid for.
                 if contents == nil { contents = ContentIndex(target) }
@@ -47,7 +50,7 @@ public struct CatalogPlan: Sendable, Hashable {
             plans.append(plan)
         }
         var deletions: [Int] = []
-        for image in target where !sourceIDs.contains(image.id) && scope.containsTarget(image) {
+        for image in extras.lazy.map({ target[$0] }) {
             let prunable = options.prune?.allows(image) ?? false
             if prunable { deletions.append(plans.count) }
             plans.append(
@@ -59,7 +62,7 @@ public struct CatalogPlan: Sendable, Hashable {
             refusal = PruneRefusal(candidates: deletions.count, maxDelete: prune.maxDelete)
             for index in deletions { plans[index].action = .ignore }
         }
-        plans.sort { ($0.name ?? "", $0.id) < ($1.name ?? "", $1.id) }
+        Self.sortForReport(&plans)
         self.init(images: plans, pruneRefused: refusal)
     }
 
@@ -79,7 +82,8 @@ public struct CatalogPlan: Sendable, Hashable {
                 changes: fields
             )
         case .same:
-            let changes = rules.changes(from: source, to: target)
+            // Most images of a catalog are in sync: prove that field by field before building the change list.
+            let changes = rules.provablyEqual(source, target) ? [] : rules.changes(from: source, to: target)
             return ImagePlan(
                 id: source.id,
                 state: changes.isEmpty ? .inSync : .metadataDrift,
@@ -92,29 +96,76 @@ public struct CatalogPlan: Sendable, Hashable {
     }
 
     public var summary: PlanSummary { PlanSummary(images) }
+
+    /// By name, then id. The keys are sorted, then the plans moved into place by following the
+    /// permutation's cycles: sorting the plans themselves would copy two image records per comparison, and
+    /// a sorted copy would hold every plan twice.
+    static func sortForReport(_ plans: inout [ImagePlan]) {
+        let keys = plans.map { ($0.name ?? "", $0.id) }
+        let order = keys.indices.sorted { keys[$0] < keys[$1] }
+        // order[i] is the index of the plan that belongs at i.
+        var placed = [Bool](repeating: false, count: plans.count)
+        for start in plans.indices where !placed[start] {
+            var position = start
+            while true {
+                placed[position] = true
+                let next = order[position]
+                if next == start { break }
+                plans.swapAt(position, next)
+                position = next
+            }
+        }
+    }
 }
 
 /// The target's images with data, by hash, to find a missing image's data under another id.
+///
+/// Holds positions in the target listing, not records, and hashes as listed when they are already lower
+/// case (Glance writes them so): for a 100 000-image target this is a few megabytes, not a copy of it.
 struct ContentIndex {
-    private var byMD5: [String: [ImageRecord]] = [:]
-    private var byMultihash: [String: [ImageRecord]] = [:]
+    private let images: [ImageRecord]
+    private var byMD5: [String: Int] = [:]
+    private var byMultihash: [String: Int] = [:]
+    /// Further images sharing a hash with the one in `byMD5`/`byMultihash` (duplicates among themselves).
+    private var moreByMD5: [String: [Int]] = [:]
+    private var moreByMultihash: [String: [Int]] = [:]
 
     init(_ images: [ImageRecord]) {
-        for image in images where image.status == ImageStatus.active && image.hasData {
-            if let md5 = image.checksum { byMD5[md5.lowercased(), default: []].append(image) }
-            if let hash = image.osHashValue { byMultihash[hash.lowercased(), default: []].append(image) }
+        self.images = images
+        byMD5.reserveCapacity(images.count)
+        byMultihash.reserveCapacity(images.count)
+        for (index, image) in images.enumerated() where image.status == ImageStatus.active && image.hasData {
+            if let md5 = image.checksum { Self.add(index, Self.key(md5), &byMD5, &moreByMD5) }
+            if let hash = image.osHashValue { Self.add(index, Self.key(hash), &byMultihash, &moreByMultihash) }
         }
+    }
+
+    private static func add(_ index: Int, _ key: String, _ first: inout [String: Int], _ more: inout [String: [Int]]) {
+        if first[key] == nil {
+            first[key] = index
+        } else {
+            more[key, default: []].append(index)
+        }
+    }
+
+    private static func key(_ hash: String) -> String {
+        hash.utf8.contains { (65...90).contains($0) } ? hash.lowercased() : hash
     }
 
     /// A target image other than `image`'s id whose data is provably the same (`DataComparison.same`:
     /// equal size and every shared hash agrees); the smallest id when several are.
     func twin(of image: ImageRecord) -> ImageRecord? {
         guard image.hasData else { return nil }
-        var candidates: [ImageRecord] = []
-        if let md5 = image.checksum { candidates += byMD5[md5.lowercased()] ?? [] }
-        if let hash = image.osHashValue { candidates += byMultihash[hash.lowercased()] ?? [] }
+        var candidates: [Int] = []
+        if let md5 = image.checksum.map(Self.key) {
+            candidates += (byMD5[md5].map { [$0] } ?? []) + (moreByMD5[md5] ?? [])
+        }
+        if let hash = image.osHashValue.map(Self.key) {
+            candidates += (byMultihash[hash].map { [$0] } ?? []) + (moreByMultihash[hash] ?? [])
+        }
         return
             candidates
+            .lazy.map { images[$0] }
             .filter { $0.id != image.id && DataComparison(source: image, target: $0) == .same }
             .min { $0.id < $1.id }
     }

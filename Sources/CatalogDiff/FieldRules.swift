@@ -74,6 +74,16 @@ public struct FieldRules: Sendable, Hashable {
         }
     }
 
+    /// Whether every field that could be compared is equal as stored, so `changes(from:to:)` is certainly
+    /// empty. A cheap test without allocation; `false` only means the full comparison must decide.
+    func provablyEqual(_ source: ImageRecord, _ target: ImageRecord) -> Bool {
+        source.name == target.name && source.visibility == target.visibility && source.protected == target.protected
+            && source.osHidden == target.osHidden && source.minDisk == target.minDisk && source.minRam == target.minRam
+            && source.diskFormat == target.diskFormat && source.containerFormat == target.containerFormat
+            && (source.tags == target.tags || Set(source.tags) == Set(target.tags))
+            && source.properties == target.properties
+    }
+
     /// Whether `field` is one of the schema's base fields (replaced in place) rather than a custom property
     /// (added or removed).
     public static func isBaseField(_ field: String) -> Bool {

@@ -5,17 +5,11 @@ extension ReportOutput {
     static func print(_ report: SizeReport, format: OutputFormat) throws {
         switch format {
         case .json:
-            FileHandle.standardOutput.write(try json(report) + Data("\n".utf8))
+            ReportJSON.write(report, to: standardOutput)
+            [UInt8(0x0a)].withUnsafeBytes(standardOutput)
         case .table:
             FileHandle.standardOutput.write(Data(table(report).utf8))
         }
-    }
-
-    /// The JSON form of any report, as `--format json` and `--report` write it.
-    static func json<R: Encodable>(_ report: R) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(report)
     }
 
     /// One row per image (sizes right-aligned), and the summary line last.

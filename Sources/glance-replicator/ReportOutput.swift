@@ -6,12 +6,23 @@ enum ReportOutput {
     static func print(_ report: Report, format: OutputFormat) throws {
         switch format {
         case .json:
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            let data = try encoder.encode(report)
-            FileHandle.standardOutput.write(data + Data("\n".utf8))
+            ReportJSON.write(report, to: standardOutput)
+            [UInt8(0x0a)].withUnsafeBytes(standardOutput)
         case .table:
             FileHandle.standardOutput.write(Data(table(report).utf8))
+        }
+    }
+
+    /// Writes bytes to stdout as they come (a large report is never held whole).
+    static func standardOutput(_ bytes: UnsafeRawBufferPointer) {
+        var offset = 0
+        while offset < bytes.count {
+            let count = write(1, bytes.baseAddress! + offset, bytes.count - offset)
+            if count < 0 {
+                if errno == EINTR { continue }
+                return  // stdout closed (a pipe whose reader left): nothing more can be said there
+            }
+            offset += count
         }
     }
 
