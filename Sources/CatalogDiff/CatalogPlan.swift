@@ -26,37 +26,49 @@ public struct CatalogPlan: Sendable, Hashable {
         rules: FieldRules,
         options: PlanOptions = PlanOptions()
     ) {
-        var sourceIDs = Set<String>(minimumCapacity: source.count)
-        for image in source { sourceIDs.insert(image.id) }
         // Positions, not records: a 100 000-image catalog's records are too large to hold twice.
-        var targetByID: [String: Int] = Dictionary(minimumCapacity: target.count)
-        for (index, image) in target.enumerated() { targetByID[image.id] = index }
-        var contents: ContentIndex?
-        // Sized exactly: a plan is 480 bytes, and an array that outgrows its capacity doubles it.
-        let extras = target.indices.filter { !sourceIDs.contains(target[$0].id) && scope.containsTarget(target[$0]) }
-        var plans: [ImagePlan] = []
-        plans.reserveCapacity(source.lazy.filter { scope.containsSource($0) }.count + extras.count)
-        for image in source where scope.containsSource(image) {
-            var plan = Self.plan(image, against: targetByID[image.id].map { target[$0] }, rules: rules)
-            if plan.state == .missing {
-                // Built on first need: in a catalog in sync nothing is missing and the index is never paid for.
-                if contents == nil { contents = ContentIndex(target) }
-                if let twin = contents?.twin(of: image) {
-                    plan.state = .sameContentOtherID
-                    plan.sameContentAs = twin.id
-                    if !options.copyDuplicates { plan.action = .ignore }
-                }
+        let (sourceIDs, targetByID) = Parallel.both(
+            {
+                var ids = Set<String>(minimumCapacity: source.count)
+                for image in source { ids.insert(image.id) }
+                return ids
+            },
+            {
+                var byID: [String: Int] = Dictionary(minimumCapacity: target.count)
+                for (index, image) in target.enumerated() { byID[image.id] = index }
+                return byID
             }
-            plans.append(plan)
+        )
+        // Planned on every core into one array of exactly the right size (a plan is 480 bytes; an array
+        // that outgrows its capacity doubles it): in-scope source images first, then `extra` target images.
+        let inScope = source.indices.filter { scope.containsSource(source[$0]) }
+        let extras = target.indices.filter { !sourceIDs.contains(target[$0].id) && scope.containsTarget(target[$0]) }
+        var plans = Parallel.map(inScope.count + extras.count) { position -> ImagePlan in
+            guard position < inScope.count else {
+                let image = target[extras[position - inScope.count]]
+                let prunable = options.prune?.allows(image) ?? false
+                return ImagePlan(
+                    id: image.id,
+                    state: .extra,
+                    action: prunable ? .delete : .ignore,
+                    source: nil,
+                    target: image
+                )
+            }
+            let image = source[inScope[position]]
+            return Self.plan(image, against: targetByID[image.id].map { target[$0] }, rules: rules)
         }
-        var deletions: [Int] = []
-        for image in extras.lazy.map({ target[$0] }) {
-            let prunable = options.prune?.allows(image) ?? false
-            if prunable { deletions.append(plans.count) }
-            plans.append(
-                ImagePlan(id: image.id, state: .extra, action: prunable ? .delete : .ignore, source: nil, target: image)
-            )
+        let missing = (0..<inScope.count).filter { plans[$0].state == .missing }
+        if !missing.isEmpty {
+            let twins = ContentIndex(missing.map { plans[$0].source! }).twins(in: target)
+            for (position, index) in missing.enumerated() {
+                guard let twin = twins[position] else { continue }
+                plans[index].state = .sameContentOtherID
+                plans[index].sameContentAs = twin
+                if !options.copyDuplicates { plans[index].action = .ignore }
+            }
         }
+        let deletions = (inScope.count..<plans.count).filter { plans[$0].action == .delete }
         var refusal: PruneRefusal?
         if let prune = options.prune, deletions.count > prune.maxDelete {
             refusal = PruneRefusal(candidates: deletions.count, maxDelete: prune.maxDelete)
@@ -101,8 +113,8 @@ public struct CatalogPlan: Sendable, Hashable {
     /// permutation's cycles: sorting the plans themselves would copy two image records per comparison, and
     /// a sorted copy would hold every plan twice.
     static func sortForReport(_ plans: inout [ImagePlan]) {
-        let keys = plans.map { ($0.name ?? "", $0.id) }
-        let order = keys.indices.sorted { keys[$0] < keys[$1] }
+        let keys = plans.map { ReportOrderKey(name: $0.name ?? "", id: $0.id) }
+        let order = Parallel.sortedIndices(keys)
         // order[i] is the index of the plan that belongs at i.
         var placed = [Bool](repeating: false, count: plans.count)
         for start in plans.indices where !placed[start] {
@@ -118,56 +130,103 @@ public struct CatalogPlan: Sendable, Hashable {
     }
 }
 
-/// The target's images with data, by hash, to find a missing image's data under another id.
+/// The report order of one plan: name, then id, as `String` orders them. Short ASCII names, most of a
+/// catalog, are packed into two integers whose order is the strings' order, so most comparisons of a
+/// 100 000-image sort never touch the strings.
+struct ReportOrderKey: Comparable {
+    let name: String
+    let id: String
+    /// The name's bytes, big-endian, zero-padded; `nil` when it is longer than 16 bytes or not ASCII.
+    private let packed: (UInt64, UInt64)?
+
+    init(name: String, id: String) {
+        self.name = name
+        self.id = id
+        var high: UInt64 = 0
+        var low: UInt64 = 0
+        var count = 0
+        var packable = true
+        for byte in name.utf8 {
+            // A NUL would pack like padding; ASCII orders as String does byte for byte.
+            guard count < 16, byte != 0, byte < 0x80 else {
+                packable = false
+                break
+            }
+            if count < 8 {
+                high |= UInt64(byte) << (56 - 8 * count)
+            } else {
+                low |= UInt64(byte) << (56 - 8 * (count - 8))
+            }
+            count += 1
+        }
+        packed = packable ? (high, low) : nil
+    }
+
+    static func < (lhs: ReportOrderKey, rhs: ReportOrderKey) -> Bool {
+        if let left = lhs.packed, let right = rhs.packed {
+            if left != right { return left < right }
+            return lhs.id < rhs.id
+        }
+        if lhs.name != rhs.name { return lhs.name < rhs.name }
+        return lhs.id < rhs.id
+    }
+
+    static func == (lhs: ReportOrderKey, rhs: ReportOrderKey) -> Bool {
+        lhs.name == rhs.name && lhs.id == rhs.id
+    }
+}
+
+/// The missing images by hash, to find their data on the target under another id.
 ///
-/// Holds positions in the target listing, not records, and hashes as listed when they are already lower
-/// case (Glance writes them so): for a 100 000-image target this is a few megabytes, not a copy of it.
+/// Indexes the few missing images and passes over the target once, rather than indexing the whole target:
+/// for a 100 000-image target with a handful missing that is a few lookups per image, and nothing held.
 struct ContentIndex {
     private let images: [ImageRecord]
-    private var byMD5: [String: Int] = [:]
-    private var byMultihash: [String: Int] = [:]
-    /// Further images sharing a hash with the one in `byMD5`/`byMultihash` (duplicates among themselves).
-    private var moreByMD5: [String: [Int]] = [:]
-    private var moreByMultihash: [String: [Int]] = [:]
+    /// Missing images by md5.
+    private var byMD5: [String: [Int]] = [:]
+    /// Missing images by multihash: all of them, and those without an md5.
+    private var byMultihash: [String: [Int]] = [:]
+    private var byMultihashWithoutMD5: [String: [Int]] = [:]
 
     init(_ images: [ImageRecord]) {
         self.images = images
-        byMD5.reserveCapacity(images.count)
-        byMultihash.reserveCapacity(images.count)
-        for (index, image) in images.enumerated() where image.status == ImageStatus.active && image.hasData {
-            if let md5 = image.checksum { Self.add(index, Self.key(md5), &byMD5, &moreByMD5) }
-            if let hash = image.osHashValue { Self.add(index, Self.key(hash), &byMultihash, &moreByMultihash) }
+        for (index, image) in images.enumerated() where image.hasData {
+            if let md5 = image.checksum { byMD5[Self.key(md5), default: []].append(index) }
+            if let hash = image.osHashValue {
+                byMultihash[Self.key(hash), default: []].append(index)
+                if image.checksum == nil { byMultihashWithoutMD5[Self.key(hash), default: []].append(index) }
+            }
         }
     }
 
-    private static func add(_ index: Int, _ key: String, _ first: inout [String: Int], _ more: inout [String: [Int]]) {
-        if first[key] == nil {
-            first[key] = index
-        } else {
-            more[key, default: []].append(index)
-        }
-    }
-
+    /// Glance writes hashes in lower case; others are compared as if it had.
     private static func key(_ hash: String) -> String {
         hash.utf8.contains { (65...90).contains($0) } ? hash.lowercased() : hash
     }
 
-    /// A target image other than `image`'s id whose data is provably the same (`DataComparison.same`:
-    /// equal size and every shared hash agrees); the smallest id when several are.
-    func twin(of image: ImageRecord) -> ImageRecord? {
-        guard image.hasData else { return nil }
-        var candidates: [Int] = []
-        if let md5 = image.checksum.map(Self.key) {
-            candidates += (byMD5[md5].map { [$0] } ?? []) + (moreByMD5[md5] ?? [])
+    /// Per indexed image, the id of a target image other than its own whose data is provably the same
+    /// (`DataComparison.same`: equal size and every shared hash agrees); the smallest id when several are.
+    ///
+    /// Two images with md5s can only be the same data if the md5s match, so a target image with an md5 is
+    /// looked up by it alone (and by multihash only among missing images without one).
+    func twins(in target: [ImageRecord]) -> [String?] {
+        var twins = [String?](repeating: nil, count: images.count)
+        for candidate in target where candidate.status == ImageStatus.active && candidate.hasData {
+            var matches: [Int] = []
+            if let md5 = candidate.checksum {
+                matches += byMD5[Self.key(md5)] ?? []
+                if !byMultihashWithoutMD5.isEmpty, let hash = candidate.osHashValue {
+                    matches += byMultihashWithoutMD5[Self.key(hash)] ?? []
+                }
+            } else if let hash = candidate.osHashValue {
+                matches += byMultihash[Self.key(hash)] ?? []
+            }
+            for index in matches where candidate.id != images[index].id {
+                if let current = twins[index], current <= candidate.id { continue }
+                if DataComparison(source: images[index], target: candidate) == .same { twins[index] = candidate.id }
+            }
         }
-        if let hash = image.osHashValue.map(Self.key) {
-            candidates += (byMultihash[hash].map { [$0] } ?? []) + (moreByMultihash[hash] ?? [])
-        }
-        return
-            candidates
-            .lazy.map { images[$0] }
-            .filter { $0.id != image.id && DataComparison(source: image, target: $0) == .same }
-            .min { $0.id < $1.id }
+        return twins
     }
 }
 
@@ -195,18 +254,31 @@ public struct PlanSummary: Sendable, Hashable, Encodable {
     }
 
     public init<S: Sequence>(_ plans: S) where S.Element == ImagePlan {
-        for plan in plans {
-            switch plan.state {
-            case .inSync: inSync += 1
-            case .missing: missing += 1
-            case .metadataDrift: metadataDrift += 1
-            case .dataConflict: dataConflict += 1
-            case .extra: extra += 1
-            case .sameContentOtherID: sameContentOtherID += 1
-            }
-            if plan.action == .copy { bytesToCopy += plan.bytes }
-            if plan.action == .delete { toDelete += 1 }
+        for plan in plans { add(plan) }
+    }
+
+    /// Counts an array's plans in place (iterating copies each plan, and with it two image records).
+    public init(_ plans: [ImagePlan]) {
+        for index in plans.indices {
+            add(state: plans[index].state, action: plans[index].action, bytes: plans[index].bytes)
         }
+    }
+
+    private mutating func add(_ plan: ImagePlan) {
+        add(state: plan.state, action: plan.action, bytes: plan.bytes)
+    }
+
+    private mutating func add(state: ImageState, action: PlannedAction, bytes: Int64) {
+        switch state {
+        case .inSync: inSync += 1
+        case .missing: missing += 1
+        case .metadataDrift: metadataDrift += 1
+        case .dataConflict: dataConflict += 1
+        case .extra: extra += 1
+        case .sameContentOtherID: sameContentOtherID += 1
+        }
+        if action == .copy { bytesToCopy += bytes }
+        if action == .delete { toDelete += 1 }
     }
 
     /// Whether the catalogs differ in any way (an `extra` image counts).

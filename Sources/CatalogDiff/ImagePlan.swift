@@ -61,5 +61,5 @@ public struct ImagePlan: Sendable, Hashable {
     public var name: String? { source?.name ?? target?.name }
 
     /// Bytes the image's data occupies (the source's size; the target's for `extra`).
-    public var bytes: Int64 { (source ?? target)?.size ?? 0 }
+    public var bytes: Int64 { source != nil ? source?.size ?? 0 : target?.size ?? 0 }
 }

@@ -93,6 +93,16 @@ public struct ImageReport: Sendable, Hashable, Encodable {
     }
 }
 
+extension ImageReport {
+    /// Every image of a plan as reported before (or without) anything being carried out; built on every
+    /// core for a large catalog.
+    public static func unexecuted(_ plan: CatalogPlan) -> [ImageReport] {
+        Parallel.map(plan.images.count) { index in
+            ImageReport(plan: plan.images[index], result: .unexecuted(plan.images[index].action))
+        }
+    }
+}
+
 extension ImageResult {
     /// The result an image has before (or without) anything being carried out.
     public static func unexecuted(_ action: PlannedAction) -> ImageResult {

@@ -45,75 +45,79 @@ public struct DumpDirectory: Sendable, Hashable, CustomStringConvertible {
     /// without data (size and hashes cleared), so a plan sees it as missing and copies it again: that is how
     /// an interrupted dump resumes, and how a truncated `.img` left by the old tool is replaced.
     public func listImages(requireData: Bool = false) throws(ReplicatorError) -> [ImageRecord] {
-        let ids = try imageIDs()
-        // Reading and decoding are spread over the cores: a large dump is 100 000 small files.
-        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, ids.count / 256 + 1))
-        let slices = (0..<workers).map { worker in
-            stride(from: worker, to: ids.count, by: workers).map { ids[$0] }
+        let entries = try jsonEntries()
+        // Files are opened relative to the directory: the kernel then never walks the full path again.
+        let directoryFD = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard directoryFD >= 0 else {
+            throw ReplicatorError.dumpUnreadable(path, reason: String(cString: strerror(errno)))
         }
-        var results = [Result<[ImageRecord], ReplicatorError>](repeating: .success([]), count: workers)
-        results.withUnsafeMutableBufferPointer { buffer in
-            let base = UncheckedSendable(buffer.baseAddress!)
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                base.value[worker] = Result { () throws(ReplicatorError) in
-                    var scratch = [UInt8]()
-                    var records: [ImageRecord] = []
-                    records.reserveCapacity(slices[worker].count)
-                    for id in slices[worker] {
-                        records.append(try record(id, requireData: requireData, scratch: &scratch))
+        defer { close(directoryFD) }
+        let count = entries.count
+        // Reading and parsing are spread over the cores, each worker filling its own contiguous part of the
+        // result in place: a large dump is 100 000 small files, and copying records costs as much as
+        // parsing them.
+        let workers = Swift.max(1, Swift.min(ProcessInfo.processInfo.activeProcessorCount, count / 256 + 1))
+        var failures = [ReplicatorError?](repeating: nil, count: workers)
+        var filled = [Int](repeating: 0, count: workers)
+        let bounds = (0...workers).map { $0 * count / workers }
+        let images = [ImageRecord](unsafeUninitializedCapacity: count) { buffer, initialized in
+            let output = UncheckedSendable(buffer.baseAddress!)
+            failures.withUnsafeMutableBufferPointer { failureSlots in
+                filled.withUnsafeMutableBufferPointer { filledSlots in
+                    let failureOut = UncheckedSendable(failureSlots.baseAddress!)
+                    let filledOut = UncheckedSendable(filledSlots.baseAddress!)
+                    DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                        var reader = RecordReader(directory: self, descriptor: directoryFD, requireData: requireData)
+                        for index in bounds[worker]..<bounds[worker + 1] {
+                            do throws(ReplicatorError) {
+                                let record = try reader.record(entries[index])
+                                (output.value + index).initialize(to: record)
+                                filledOut.value[worker] += 1
+                            } catch {
+                                failureOut.value[worker] = error
+                                return
+                            }
+                        }
                     }
-                    return records
                 }
             }
+            if failures.contains(where: { $0 != nil }) {
+                for worker in 0..<workers {
+                    (buffer.baseAddress! + bounds[worker]).deinitialize(count: filled[worker])
+                }
+                initialized = 0
+            } else {
+                initialized = count
+            }
         }
-        var images: [ImageRecord] = []
-        images.reserveCapacity(ids.count)
-        for result in results { images += try result.get() }
+        if let failure = failures.lazy.compactMap({ $0 }).first { throw failure }
         return images
     }
 
     /// The ids of the `<id>.json` files, in directory order (plans and reports sort by name and id).
     func imageIDs() throws(ReplicatorError) -> [String] {
+        let entries = try jsonEntries()
+        return (0..<entries.count).map { String(decoding: entries[$0], as: UTF8.self) }
+    }
+
+    /// The names of the `<id>.json` files, packed: no `String` per file until a record is made.
+    func jsonEntries() throws(ReplicatorError) -> DumpEntries {
         guard let stream = opendir(path) else {
             throw ReplicatorError.dumpUnreadable(path, reason: String(cString: strerror(errno)))
         }
         defer { closedir(stream) }
-        var ids: [String] = []
+        var entries = DumpEntries()
+        let suffix = Array(".json".utf8)
         while let entry = readdir(stream) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name.hasSuffix(".json"), name.count > 5, !name.hasPrefix(".") {
-                ids.append(String(name.dropLast(5)))
-            }
-        }
-        return ids
-    }
-
-    /// One `<id>.json`, read into `scratch` (a buffer reused from file to file) and parsed directly.
-    func record(_ id: String, requireData: Bool, scratch: inout [UInt8]) throws(ReplicatorError) -> ImageRecord {
-        let path = jsonPath(id)
-        let count = try Self.read(path, into: &scratch)
-        let parsed = scratch.withUnsafeBytes { raw in
-            Result { () throws(ImageRecordParseError) in
-                try ImageRecordParser.parse(UnsafeRawBufferPointer(rebasing: raw[0..<count]))
+            withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                let name = raw.prefix { $0 != 0 }
+                guard name.count > suffix.count, name.first != UInt8(ascii: "."),
+                    name.suffix(suffix.count).elementsEqual(suffix)
+                else { return }
+                entries.append(name.dropLast(suffix.count))
             }
         }
-        var image: ImageRecord
-        switch parsed {
-        case .success(let record): image = record
-        case .failure(let error):
-            throw ReplicatorError.dumpUnreadable(path, reason: "not a Glance image record (\(error))")
-        }
-        guard image.id == id else {
-            throw ReplicatorError.dumpUnreadable(jsonPath(id), reason: "it describes image \(image.id)")
-        }
-        if requireData, image.hasData, Self.fileSize(dataPath(id)) != image.size {
-            image.size = nil
-            image.checksum = nil
-            image.osHashValue = nil
-        }
-        return image
+        return entries
     }
 
     /// The exact bytes of an image's `.json`.
@@ -141,10 +145,18 @@ public struct DumpDirectory: Sendable, Hashable, CustomStringConvertible {
 
     /// Reads a whole file into `buffer` (grown as needed) and returns its length: plain `open`/`read`/`close`,
     /// since for 100 000 small files Foundation's readers, and even an `fstat`, cost more than the reading.
-    /// A read that returns less than it was offered has reached the end of a regular file.
-    static func read(_ path: String, into buffer: inout [UInt8]) throws(ReplicatorError) -> Int {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw ReplicatorError.dumpUnreadable(path, reason: String(cString: strerror(errno))) }
+    /// A read that returns less than it was offered has reached the end of a regular file. A relative `path`
+    /// is taken from the open `directory`; `describe` names the file in an error.
+    static func read(
+        _ path: UnsafePointer<UInt8>,
+        in directory: Int32 = AT_FDCWD,
+        into buffer: inout [UInt8],
+        describe: () -> String
+    ) throws(ReplicatorError) -> Int {
+        let fd = path.withMemoryRebound(to: CChar.self, capacity: 1) { openat(directory, $0, O_RDONLY | O_CLOEXEC) }
+        guard fd >= 0 else {
+            throw ReplicatorError.dumpUnreadable(describe(), reason: String(cString: strerror(errno)))
+        }
         defer { close(fd) }
         if buffer.count < 64 * 1024 { buffer = [UInt8](repeating: 0, count: 64 * 1024) }
         var total = 0
@@ -155,7 +167,7 @@ public struct DumpDirectory: Sendable, Hashable, CustomStringConvertible {
             }
             if count < 0 {
                 if errno == EINTR { continue }
-                throw ReplicatorError.dumpUnreadable(path, reason: String(cString: strerror(errno)))
+                throw ReplicatorError.dumpUnreadable(describe(), reason: String(cString: strerror(errno)))
             }
             total += count
             if count == 0 || count < offered { return total }
@@ -166,8 +178,95 @@ public struct DumpDirectory: Sendable, Hashable, CustomStringConvertible {
     /// The whole of a small file.
     static func readFile(_ path: String) throws(ReplicatorError) -> Data {
         var buffer: [UInt8] = []
-        let count = try read(path, into: &buffer)
+        let name = Array(path.utf8) + [0]
+        let count = try name.withUnsafeBufferPointer { (pointer) throws(ReplicatorError) in
+            try read(pointer.baseAddress!, into: &buffer) { path }
+        }
         return Data(buffer[0..<count])
+    }
+}
+
+/// The `.json` file names of a dump directory without their suffix (the image ids), packed in one buffer.
+struct DumpEntries: Sendable {
+    private var bytes: [UInt8] = []
+    private var starts: [Int] = []
+
+    var count: Int { starts.count }
+
+    mutating func append<Name: Collection>(_ id: Name) where Name.Element == UInt8 {
+        starts.append(bytes.count)
+        bytes.append(contentsOf: id)
+    }
+
+    subscript(index: Int) -> ArraySlice<UInt8> {
+        bytes[starts[index]..<(index + 1 < starts.count ? starts[index + 1] : bytes.count)]
+    }
+}
+
+/// One listing worker's reusable state: the path being built and the buffer files are read into.
+private struct RecordReader {
+    let directory: DumpDirectory
+    /// The open directory, that names are resolved against.
+    let descriptor: Int32
+    let requireData: Bool
+    /// The file name being read (`<id>.json`, `<id>.img`), NUL-terminated.
+    private var name: [UInt8] = []
+    private var scratch: [UInt8] = []
+
+    init(directory: DumpDirectory, descriptor: Int32, requireData: Bool) {
+        self.directory = directory
+        self.descriptor = descriptor
+        self.requireData = requireData
+    }
+
+    private mutating func setName(_ id: ArraySlice<UInt8>, _ suffix: String) {
+        name.removeAll(keepingCapacity: true)
+        name.append(contentsOf: id)
+        name.append(contentsOf: suffix.utf8)
+        name.append(0)
+    }
+
+    private var pathString: String { directory.path + "/" + String(decoding: name.dropLast(), as: UTF8.self) }
+
+    /// The record of `<id>.json`, parsed in place from the read buffer.
+    mutating func record(_ id: ArraySlice<UInt8>) throws(ReplicatorError) -> ImageRecord {
+        setName(id, ".json")
+        let file = name
+        let directoryPath = directory.path
+        let count = try file.withUnsafeBufferPointer { (pointer) throws(ReplicatorError) in
+            try DumpDirectory.read(pointer.baseAddress!, in: descriptor, into: &scratch) {
+                directoryPath + "/" + String(decoding: file.dropLast(), as: UTF8.self)
+            }
+        }
+        let parsed = scratch.withUnsafeBytes { raw in
+            Result { () throws(ImageRecordParseError) in
+                try ImageRecordParser.parse(UnsafeRawBufferPointer(rebasing: raw[0..<count]))
+            }
+        }
+        var image: ImageRecord
+        switch parsed {
+        case .success(let record): image = record
+        case .failure(let error):
+            throw ReplicatorError.dumpUnreadable(pathString, reason: "not a Glance image record (\(error))")
+        }
+        guard image.id.utf8.elementsEqual(id) else {
+            throw ReplicatorError.dumpUnreadable(pathString, reason: "it describes image \(image.id)")
+        }
+        if requireData, image.hasData {
+            setName(id, ".img")
+            var info = stat()
+            let isFile = name.withUnsafeBufferPointer { file in
+                file.baseAddress!.withMemoryRebound(to: CChar.self, capacity: file.count) {
+                    fstatat(descriptor, $0, &info, 0) == 0
+                } && (info.st_mode & S_IFMT) == S_IFREG
+            }
+            if !isFile || Int64(info.st_size) != image.size {
+                image.size = nil
+                image.checksum = nil
+                image.osHashValue = nil
+            }
+        }
+        return image
     }
 }
 

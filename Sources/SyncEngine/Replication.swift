@@ -84,7 +84,7 @@ public enum Replication {
                 let transfer = ImageTransfer(source: source, target: targetClient, rules: rules, logger: targetLogger)
                 results = await execute(plan, with: transfer, concurrency: options.concurrency, logger: targetLogger)
             } else {
-                results = plan.images.map { ImageReport(plan: $0, result: .unexecuted($0.action)) }
+                results = ImageReport.unexecuted(plan)
             }
             reports.append(
                 TargetReport(
