@@ -94,12 +94,6 @@ public struct DumpDirectory: Sendable, Hashable, CustomStringConvertible {
         return images
     }
 
-    /// The ids of the `<id>.json` files, in directory order (plans and reports sort by name and id).
-    func imageIDs() throws(ReplicatorError) -> [String] {
-        let entries = try jsonEntries()
-        return (0..<entries.count).map { String(decoding: entries[$0], as: UTF8.self) }
-    }
-
     /// The names of the `<id>.json` files, packed: no `String` per file until a record is made.
     func jsonEntries() throws(ReplicatorError) -> DumpEntries {
         guard let stream = opendir(path) else {

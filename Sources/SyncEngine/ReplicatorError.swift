@@ -74,7 +74,8 @@ public struct ReplicatorError: Error, Sendable, Hashable, CustomStringConvertibl
     public static func invalidLocation(_ text: String) -> Self {
         Self(
             .invalidLocation,
-            "'\(text)' is not a location: use http(s)://HOST[:PORT][/PATH] or HOST:PORT for a Glance endpoint"
+            "'\(text)' is not a location: use http(s)://HOST[:PORT][/PATH] or HOST:PORT for a Glance endpoint, "
+                + "or dir:PATH for a dump directory"
         )
     }
 
