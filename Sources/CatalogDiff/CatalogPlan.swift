@@ -27,22 +27,18 @@ public struct CatalogPlan: Sendable, Hashable {
         options: PlanOptions = PlanOptions()
     ) {
         // Positions, not records: a 100 000-image catalog's records are too large to hold twice.
-        let (sourceIDs, targetByID) = Parallel.both(
-            {
-                var ids = Set<String>(minimumCapacity: source.count)
-                for image in source { ids.insert(image.id) }
-                return ids
-            },
-            {
-                var byID: [String: Int] = Dictionary(minimumCapacity: target.count)
-                for (index, image) in target.enumerated() { byID[image.id] = index }
-                return byID
-            }
-        )
+        var targetByID: [String: Int] = Dictionary(minimumCapacity: target.count)
+        for (index, image) in target.enumerated() { targetByID[image.id] = index }
+        // Where each source image is on the target, and which target ids the source has at all (an image the
+        // source holds out of scope is not the target's `extra`); on every core.
+        let counterpart = Parallel.map(source.count) { targetByID[source[$0].id] }
+        let inSource = counterpart.reduce(into: [Bool](repeating: false, count: target.count)) { marks, index in
+            if let index { marks[index] = true }
+        }
+        let inScope = Parallel.map(source.count) { scope.containsSource(source[$0]) }.indices(of: true)
+        let extras = Parallel.map(target.count) { !inSource[$0] && scope.containsTarget(target[$0]) }.indices(of: true)
         // Planned on every core into one array of exactly the right size (a plan is 480 bytes; an array
         // that outgrows its capacity doubles it): in-scope source images first, then `extra` target images.
-        let inScope = source.indices.filter { scope.containsSource(source[$0]) }
-        let extras = target.indices.filter { !sourceIDs.contains(target[$0].id) && scope.containsTarget(target[$0]) }
         var plans = Parallel.map(inScope.count + extras.count) { position -> ImagePlan in
             guard position < inScope.count else {
                 let image = target[extras[position - inScope.count]]
@@ -55,8 +51,8 @@ public struct CatalogPlan: Sendable, Hashable {
                     target: image
                 )
             }
-            let image = source[inScope[position]]
-            return Self.plan(image, against: targetByID[image.id].map { target[$0] }, rules: rules)
+            let index = inScope[position]
+            return Self.plan(source[index], against: counterpart[index].map { target[$0] }, rules: rules)
         }
         let missing = (0..<inScope.count).filter { plans[$0].state == .missing }
         if !missing.isEmpty {
@@ -113,8 +109,13 @@ public struct CatalogPlan: Sendable, Hashable {
     /// permutation's cycles: sorting the plans themselves would copy two image records per comparison, and
     /// a sorted copy would hold every plan twice.
     static func sortForReport(_ plans: inout [ImagePlan]) {
-        let keys = plans.map { ReportOrderKey(name: $0.name ?? "", id: $0.id) }
-        let order = Parallel.sortedIndices(keys)
+        let packed = Parallel.map(plans.count) { PackedName(plans[$0].name ?? "") }
+        let order = plans.withUnsafeBufferPointer { plans in
+            Parallel.sortedIndices(plans.count) { a, b in
+                if packed[a].isExact, packed[b].isExact, packed[a] != packed[b] { return packed[a] < packed[b] }
+                return (plans[a].name ?? "", plans[a].id) < (plans[b].name ?? "", plans[b].id)
+            }
+        }
         // order[i] is the index of the plan that belongs at i.
         var placed = [Bool](repeating: false, count: plans.count)
         for start in plans.indices where !placed[start] {
@@ -130,50 +131,42 @@ public struct CatalogPlan: Sendable, Hashable {
     }
 }
 
-/// The report order of one plan: name, then id, as `String` orders them. Short ASCII names, most of a
-/// catalog, are packed into two integers whose order is the strings' order, so most comparisons of a
-/// 100 000-image sort never touch the strings.
-struct ReportOrderKey: Comparable {
-    let name: String
-    let id: String
-    /// The name's bytes, big-endian, zero-padded; `nil` when it is longer than 16 bytes or not ASCII.
-    private let packed: (UInt64, UInt64)?
+extension [Bool] {
+    /// The positions holding `value`.
+    func indices(of value: Bool) -> [Int] {
+        var result: [Int] = []
+        for index in self.indices where self[index] == value { result.append(index) }
+        return result
+    }
+}
 
-    init(name: String, id: String) {
-        self.name = name
-        self.id = id
-        var high: UInt64 = 0
-        var low: UInt64 = 0
+/// The first 32 bytes of an ASCII name as four big-endian integers, zero-padded: compared as integers they
+/// order as the strings do. A 100 000-image sort then compares plain integers, and touches strings (and
+/// their reference counts) only to break ties and for long or non-ASCII names.
+struct PackedName: Comparable {
+    private var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+    /// Whether the whole name is packed (ASCII, no NUL, at most 32 bytes).
+    let isExact: Bool
+
+    init(_ name: String) {
+        var words: [UInt64] = [0, 0, 0, 0]
         var count = 0
-        var packable = true
+        var exact = true
         for byte in name.utf8 {
-            // A NUL would pack like padding; ASCII orders as String does byte for byte.
-            guard count < 16, byte != 0, byte < 0x80 else {
-                packable = false
+            // A NUL would pack like padding; past 32 bytes or outside ASCII, String order is not byte order.
+            guard count < 32, byte != 0, byte < 0x80 else {
+                exact = false
                 break
             }
-            if count < 8 {
-                high |= UInt64(byte) << (56 - 8 * count)
-            } else {
-                low |= UInt64(byte) << (56 - 8 * (count - 8))
-            }
+            words[count / 8] |= UInt64(byte) << (56 - 8 * UInt64(count % 8))
             count += 1
         }
-        packed = packable ? (high, low) : nil
+        self.words = (words[0], words[1], words[2], words[3])
+        isExact = exact
     }
 
-    static func < (lhs: ReportOrderKey, rhs: ReportOrderKey) -> Bool {
-        if let left = lhs.packed, let right = rhs.packed {
-            if left != right { return left < right }
-            return lhs.id < rhs.id
-        }
-        if lhs.name != rhs.name { return lhs.name < rhs.name }
-        return lhs.id < rhs.id
-    }
-
-    static func == (lhs: ReportOrderKey, rhs: ReportOrderKey) -> Bool {
-        lhs.name == rhs.name && lhs.id == rhs.id
-    }
+    static func < (lhs: PackedName, rhs: PackedName) -> Bool { lhs.words < rhs.words }
+    static func == (lhs: PackedName, rhs: PackedName) -> Bool { lhs.words == rhs.words }
 }
 
 /// The missing images by hash, to find their data on the target under another id.

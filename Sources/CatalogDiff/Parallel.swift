@@ -25,30 +25,34 @@ public enum Parallel {
         }
     }
 
-    /// The indices of `keys` in ascending order (stable: equal keys keep their order), sorted in halves on
-    /// two cores and merged.
+    /// The indices of `keys` in ascending order (stable: equal keys keep their order).
     public static func sortedIndices<Key: Comparable>(_ keys: [Key]) -> [Int] {
-        let count = keys.count
-        guard workerCount(for: count) > 1 else { return keys.indices.sorted { keys[$0] < keys[$1] } }
+        sortedIndices(keys.count) { keys[$0] < keys[$1] }
+    }
+
+    /// `0..<count` sorted by `areInIncreasingOrder` (stable), in halves on two cores, then merged.
+    public static func sortedIndices(_ count: Int, by areInIncreasingOrder: (Int, Int) -> Bool) -> [Int] {
+        guard workerCount(for: count) > 1 else { return (0..<count).sorted(by: areInIncreasingOrder) }
         let middle = count / 2
         let halves = map(2) { half in
-            (half == 0 ? 0..<middle : middle..<count).sorted { keys[$0] < keys[$1] }
+            (half == 0 ? 0..<middle : middle..<count).sorted(by: areInIncreasingOrder)
         }
         var merged: [Int] = []
         merged.reserveCapacity(count)
-        var left = halves[0][...]
-        var right = halves[1][...]
-        while let l = left.first, let r = right.first {
-            if keys[r] < keys[l] {
-                merged.append(r)
-                right.removeFirst()
+        var left = 0
+        var right = 0
+        let (lower, upper) = (halves[0], halves[1])
+        while left < lower.count, right < upper.count {
+            if areInIncreasingOrder(upper[right], lower[left]) {
+                merged.append(upper[right])
+                right += 1
             } else {
-                merged.append(l)
-                left.removeFirst()
+                merged.append(lower[left])
+                left += 1
             }
         }
-        merged += left
-        merged += right
+        merged += lower[left...]
+        merged += upper[right...]
         return merged
     }
 

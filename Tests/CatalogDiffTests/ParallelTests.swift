@@ -22,21 +22,43 @@ struct ParallelTests {
         #expect(b == "xy")
     }
 
-    /// Packed short ASCII names must order exactly as the strings do, whatever mix of forms is compared.
-    @Test func reportOrderKeyOrdersAsStrings() {
+    /// Packed names, where exact, must order exactly as the strings do.
+    @Test func packedNamesOrderAsStrings() {
         let names = [
             "", "a", "A", "a ", "a0", "ab", "abcdefgh", "abcdefgh0", "abcdefghijklmnop", "abcdefghijklmnopq",
-            "abcdefghijklmnoq", "Z", "~", "é", "e\u{301}", "debian-12", "debian-12.1", "debian-2", "z\u{0}",
+            "abcdefghijklmnoq", "ubuntu-22.04-server-cloudimg-amd", "ubuntu-22.04-server-cloudimg-amd64", "Z", "~",
+            "é", "e\u{301}", "debian-12", "debian-12.1", "debian-2", "z\u{0}",
         ]
         for left in names {
             for right in names {
-                for (leftID, rightID) in [("1", "2"), ("2", "1"), ("1", "1")] {
-                    let keys = (ReportOrderKey(name: left, id: leftID), ReportOrderKey(name: right, id: rightID))
-                    let strings = ((left, leftID), (right, rightID))
-                    #expect((keys.0 < keys.1) == (strings.0 < strings.1), "\(left)/\(leftID) < \(right)/\(rightID)")
+                let (l, r) = (PackedName(left), PackedName(right))
+                #expect(l.isExact == (left.utf8.count <= 32 && left.utf8.allSatisfy { $0 != 0 && $0 < 0x80 }))
+                if l.isExact, r.isExact {
+                    #expect((l < r) == (left < right), "\(left) < \(right)")
+                    #expect((l == r) == (left == right), "\(left) == \(right)")
                 }
             }
         }
+    }
+
+    @Test func reportOrderIsNameThenIdForEveryKindOfName() {
+        let names = [
+            "b", "a", "é", "e\u{301}x", String(repeating: "x", count: 40) + "2",
+            String(repeating: "x", count: 40) + "1", "a",
+        ]
+        var plans = names.enumerated().map { index, name in
+            ImagePlan(
+                id: "id-\(names.count - index)",
+                state: .missing,
+                action: .copy,
+                source: activeImage("s", name: name),
+                target: nil
+            )
+        }
+        let expected = plans.map { ($0.name ?? "", $0.id) }.sorted { $0 < $1 }
+        CatalogPlan.sortForReport(&plans)
+        #expect(plans.map { $0.name ?? "" } == expected.map(\.0))
+        #expect(plans.map(\.id) == expected.map(\.1))
     }
 
     @Test func largePlanMatchesTheSequentialDefinition() {
