@@ -85,11 +85,24 @@ public enum ReportJSON {
         json.open("{")
         json.key("images")
         json.open("[")
-        for image in target.images {
-            if json.bytes.count >= PrettyJSON.flushSize { json.flush(to: sink) }
-            json.element()
-            write(image, to: &json)
+        // Images are written in batches of chunks, each chunk on its own core into its own buffer, then
+        // handed over in order: the same text as one writer would make, without holding it all.
+        let chunkSize = 2048
+        let chunks = (target.images.count + chunkSize - 1) / chunkSize
+        for batch in stride(from: 0, to: chunks, by: 8) {
+            json.flush(to: sink)
+            let pieces = Parallel.map(min(8, chunks - batch)) { offset -> [UInt8] in
+                let chunk = batch + offset
+                var piece = json.continuing(afterElements: chunk > 0)
+                for index in (chunk * chunkSize)..<min((chunk + 1) * chunkSize, target.images.count) {
+                    piece.element()
+                    write(target.images[index], to: &piece)
+                }
+                return piece.bytes
+            }
+            for piece in pieces { piece.withUnsafeBytes(sink) }
         }
+        if !target.images.isEmpty { json.markNotEmpty() }
         json.close("]")
         if let refusal = target.pruneRefused {
             json.key("prune_refused")
@@ -165,8 +178,22 @@ struct PrettyJSON {
     /// Per open container: whether nothing has been written into it yet.
     private var empty: [Bool] = []
 
-    init() {
-        bytes.reserveCapacity(Self.flushSize + (1 << 16))
+    init(reserving capacity: Int = Self.flushSize + (1 << 16)) {
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// A writer for more elements of the innermost open container, into a buffer of its own: at the same
+    /// depth, and with the separator the next element needs.
+    func continuing(afterElements: Bool) -> PrettyJSON {
+        var piece = PrettyJSON(reserving: 1 << 16)
+        piece.level = level
+        piece.empty = [!afterElements && empty.last == true]
+        return piece
+    }
+
+    /// Records that the innermost container got elements elsewhere (see `continuing`).
+    mutating func markNotEmpty() {
+        empty[empty.count - 1] = false
     }
 
     /// Hands over what was written so far and starts a new piece.

@@ -66,6 +66,32 @@ struct ReportJSONTests {
         )
     }
 
+    /// Over 8 chunks of 2048 images (a batch): the chunks written on several cores join into the same text.
+    @Test func largeReportIsByteForByteJSONEncoders() throws {
+        let states = ImageState.allCases
+        let images = (0..<17_000).map { index in
+            ImageReport(
+                plan: ImagePlan(
+                    id: "id-\(index)",
+                    state: states[index % states.count],
+                    action: .copy,
+                    source: activeImage("id-\(index)", name: "n-\(index)"),
+                    target: nil
+                ),
+                result: .planned
+            )
+        }
+        let report = Report(
+            source: "s",
+            dryRun: true,
+            targets: [TargetReport(target: "t", summary: PlanSummary([]), images: images)]
+        )
+        #expect(Data(ReportJSON.encode(report)) == (try Self.encoder().encode(report)))
+        var pieces = 0
+        ReportJSON.write(report) { _ in pieces += 1 }
+        #expect(pieces > 1, "written in pieces, never whole")
+    }
+
     @Test func emptyReportIsByteForByteJSONEncoders() throws {
         let report = Report(source: "s", dryRun: true, targets: [])
         #expect(Data(ReportJSON.encode(report)) == (try Self.encoder().encode(report)))
