@@ -52,6 +52,31 @@ struct OfflineAuditTests {
     }
 
     @Test(arguments: [
+        (["--since", "2026-11-20"], 3),
+        (["--since", "2026-11-20T00:00:01Z"], 0),
+        (["--since", "2026-11-20T01:00:00+02:00"], 3),
+        (["--since", "2026-11-19T23:59:59"], 3),
+        (["--min-size", "1M"], 1),
+        (["--max-size", "5B"], 1),
+        (["--min-size", "6", "--max-size", "3MB"], 2),  // 3MB is 3 000 000: bounds are inclusive
+        (["--min-size", "6", "--max-size", "2.8M"], 1),
+        (["--include-name", "*a", "--exclude-name", "g*"], 1),
+        (["--image", "3", "--image", "1"], 2),
+    ])
+    func filtersNarrowSize(options: [String], images: Int) throws {
+        let scratch = try ScratchDirectory("offline")
+        defer { scratch.remove() }
+        let a = try dump(
+            [("1", "alpha", 5), ("2", "a-much-longer-name", 3_000_000), ("3", "gamma", 7)],
+            in: scratch,
+            named: "a"
+        )
+        let result = try CLIRunner.run(["size", a, "--format", "json"] + options)
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        #expect((try result.json()["summary"] as? [String: Int])?["images"] == images)
+    }
+
+    @Test(arguments: [
         (["dump", "127.0.0.1:1", "127.0.0.1:2"], "TARGET must be dir:PATH"),
         (["load", "127.0.0.1:1", "127.0.0.1:2"], "SOURCE must be dir:PATH"),
         (["replicate", "127.0.0.1:1", "127.0.0.1:2", "--prune", "--max-delete", "-1"], "--max-delete"),
