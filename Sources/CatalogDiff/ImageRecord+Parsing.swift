@@ -94,10 +94,18 @@ private struct JSONReader {
             index += 1
             throw error("no 'id'")
         }
-        while true {
+        members: while true {
             let keyStart = index
             let key = try string()
             try expect(UInt8(ascii: ":"), "':'")
+            switch key {
+            case "virtual_size", "updated_at", "self", "file", "schema", "stores", "locations", "direct_url":
+                // Base fields that are never kept (`ImageRecord.baseFields`): passed over, never built.
+                try skipValue()
+                if try endOfMember() { break members } else { continue members }
+            default:
+                break
+            }
             let value = try self.value()
             func mismatch(_ type: String) -> ImageRecordParseError {
                 ImageRecordParseError(message: "'\(key)' is not \(type)", offset: keyStart)
@@ -133,21 +141,25 @@ private struct JSONReader {
             case "os_hash_value": record.osHashValue = try optionalString(value, mismatch)
             case "owner": record.owner = try optionalString(value, mismatch)
             case "created_at": record.createdAt = try optionalString(value, mismatch)
-            case "virtual_size", "updated_at", "self", "file", "schema", "stores", "locations", "direct_url":
-                break  // base fields that are never kept (`ImageRecord.baseFields`)
             default:
                 if case .string(let text) = value { record.properties[key] = text }
             }
-            let next = try peek()
-            index += 1
-            if next == UInt8(ascii: "}") { break }
-            guard next == UInt8(ascii: ",") else {
-                index -= 1
-                throw error("expected ',' or '}'")
-            }
+            if try endOfMember() { break members }
         }
         guard hasID else { throw error("no 'id'") }
         return record
+    }
+
+    /// After a member: `true` at the object's closing `}`, `false` after a `,` (another member follows).
+    private mutating func endOfMember() throws(ImageRecordParseError) -> Bool {
+        let next = try peek()
+        index += 1
+        if next == UInt8(ascii: "}") { return true }
+        guard next == UInt8(ascii: ",") else {
+            index -= 1
+            throw error("expected ',' or '}'")
+        }
+        return false
     }
 
     private func optionalString(
@@ -276,6 +288,34 @@ private struct JSONReader {
         return allStrings ? .strings(strings) : .other("array")
     }
 
+    /// Passes over a value no field of the record uses, checking its syntax without building it.
+    mutating func skipValue() throws(ImageRecordParseError) {
+        switch try peek() {
+        case UInt8(ascii: "\""): try skipString()
+        case UInt8(ascii: "{"), UInt8(ascii: "["): try skipContainer()
+        case UInt8(ascii: "t"): try literal("true")
+        case UInt8(ascii: "f"): try literal("false")
+        case UInt8(ascii: "n"): try literal("null")
+        default: _ = try number()
+        }
+    }
+
+    /// Passes over a string (escapes included) without building it.
+    mutating func skipString() throws(ImageRecordParseError) {
+        try expect(UInt8(ascii: "\""), "a string")
+        while index < bytes.count {
+            switch bytes[index] {
+            case UInt8(ascii: "\""):
+                index += 1
+                return
+            case UInt8(ascii: "\\"): index += 2
+            case 0..<0x20: throw error("control character in a string")
+            default: index += 1
+            }
+        }
+        throw error("unterminated string")
+    }
+
     /// Skips an object or array (a value no field of the record uses), checking only its nesting and strings.
     mutating func skipContainer() throws(ImageRecordParseError) {
         var depth = 0
@@ -289,7 +329,7 @@ private struct JSONReader {
                 depth -= 1
                 index += 1
             case UInt8(ascii: "\""):
-                _ = try string()
+                try skipString()
             default:
                 index += 1
             }

@@ -53,6 +53,9 @@ struct ImageRecordParsingTests {
         #"{"id":"a","name":"\ud800"}"#,
         #"{"id":"a","name":"\q"}"#,
         #"[{"id":"a"}]"#,
+        #"{"id":"a","self":tru}"#,
+        #"{"id":"a","updated_at":"never closed}"#,
+        #"{"id":"a","locations":[{"url":"x"]}"#,
         "",
     ])
     func malformedOrMistypedRecordsAreRefusedAsByTheDecoder(json: String) {
@@ -61,9 +64,10 @@ struct ImageRecordParsingTests {
         #expect(decoded == nil)
     }
 
-    /// Foundation's decoder lets a trailing comma pass; the parser holds to RFC 8259.
-    @Test func trailingCommaIsRefused() {
-        #expect(throws: ImageRecordParseError.self) { try ImageRecordParser.parse(Array(#"{"id":"a",}"#.utf8)) }
+    /// Foundation's decoder lets a trailing comma and a lone `-` pass; the parser holds to RFC 8259.
+    @Test(arguments: [#"{"id":"a",}"#, #"{"id":"a","virtual_size":-}"#])
+    func whatFoundationToleratesIsRefused(json: String) {
+        #expect(throws: ImageRecordParseError.self) { try ImageRecordParser.parse(Array(json.utf8)) }
     }
 
     @Test func everyBaseFieldIsKeptOrDroppedNeverAProperty() throws {
