@@ -31,9 +31,9 @@ public struct ImagePlan: Sendable, Hashable {
     public var state: ImageState
     public var action: PlannedAction
     /// The source record (absent for `extra`).
-    public var source: ImageRecord?
+    public var source: ImageRecord? { didSet { describe() } }
     /// The target record with the same id, if any (an empty `queued` one is reused by `copy`).
-    public var target: ImageRecord?
+    public var target: ImageRecord? { didSet { describe() } }
     /// Metadata changes (for `metadata_drift`), or the data fields that differ (for `data_conflict`).
     public var changes: [FieldChange]
     /// For `same_content_other_id`: the id of the target image that holds the same data.
@@ -55,11 +55,19 @@ public struct ImagePlan: Sendable, Hashable {
         self.target = target
         self.changes = changes
         self.sameContentAs = sameContentAs
+        describe()
     }
 
     /// The image's name as the report shows it: the source's, else the target's.
-    public var name: String? { source?.name ?? target?.name }
+    public private(set) var name: String?
 
     /// Bytes the image's data occupies (the source's size; the target's for `extra`).
-    public var bytes: Int64 { source != nil ? source?.size ?? 0 : target?.size ?? 0 }
+    public private(set) var bytes: Int64 = 0
+
+    /// Keeps `name` and `bytes` with the records. They are stored, not computed: reading them from the
+    /// optional records copies a whole record each time, and reports and sorts read them for every image.
+    private mutating func describe() {
+        name = source?.name ?? target?.name
+        bytes = source != nil ? source?.size ?? 0 : target?.size ?? 0
+    }
 }
