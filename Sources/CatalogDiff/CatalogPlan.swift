@@ -109,9 +109,10 @@ public struct CatalogPlan: Sendable, Hashable {
     /// permutation's cycles: sorting the plans themselves would copy two image records per comparison, and
     /// a sorted copy would hold every plan twice.
     static func sortForReport(_ plans: inout [ImagePlan]) {
-        let packed = Parallel.map(plans.count) { PackedName(plans[$0].name ?? "") }
         let order = plans.withUnsafeBufferPointer { plans in
-            Parallel.sortedIndices(plans.count) { a, b in
+            // Read through the buffer: an inout array's element read in a closure is copied whole.
+            let packed = Parallel.map(plans.count) { PackedName(plans[$0].name ?? "") }
+            return Parallel.sortedIndices(plans.count) { a, b in
                 if packed[a].isExact, packed[b].isExact, packed[a] != packed[b] { return packed[a] < packed[b] }
                 return (plans[a].name ?? "", plans[a].id) < (plans[b].name ?? "", plans[b].id)
             }
