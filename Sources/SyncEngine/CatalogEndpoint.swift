@@ -21,6 +21,15 @@ enum CatalogEndpoint: Sendable {
         }
     }
 
+    /// Refuses, before anything is listed, a run that would write into a dump directory (only `dump` writes
+    /// one): a usage error, so nothing was attempted.
+    static func requireWritable(_ targets: [ImageLocation], when writes: Bool) throws(ReplicatorError) {
+        guard writes else { return }
+        for case .dump(let directory) in targets {
+            throw ReplicatorError.readOnlyLocation(directory.description, command: "replicate")
+        }
+    }
+
     /// How reports, logs and the provenance property name this side.
     var name: String {
         switch self {

@@ -55,6 +55,7 @@ public enum Replication {
         http: HTTPClient,
         logger: Logger
     ) async throws -> Report {
+        try CatalogEndpoint.requireWritable(targetLocations, when: options.writes)
         let source = CatalogEndpoint(sourceLocation, http: http, token: options.token, logger: logger)
         let sourceImages = try await source.listImages()
         logger.info("listed source", metadata: ["images": "\(sourceImages.count)", "source": "\(source.name)"])

@@ -81,6 +81,8 @@ struct OfflineAuditTests {
         (["load", "127.0.0.1:1", "127.0.0.1:2"], "SOURCE must be dir:PATH"),
         (["replicate", "127.0.0.1:1", "127.0.0.1:2", "--prune", "--max-delete", "-1"], "--max-delete"),
         (["compare", "dir:", "dir:/x"], "is not a location"),
+        // Refused before any listing: the unreachable source is never contacted.
+        (["replicate", "127.0.0.1:1", "dir:/tmp/never-written"], "cannot write into a dump directory"),
         (["size", "dir:/x", "--property", "=v"], "is not KEY=VALUE"),
     ])
     func usageErrorsExitTwo(arguments: [String], message: String) throws {
