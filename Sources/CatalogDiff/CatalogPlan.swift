@@ -5,9 +5,12 @@
 public struct CatalogPlan: Sendable, Hashable {
     /// Per image, sorted by name then id so reports are stable between runs.
     public var images: [ImagePlan]
+    /// Set when `--prune` found more to delete than `--max-delete` allows (and so deletes nothing).
+    public var pruneRefused: PruneRefusal?
 
-    public init(images: [ImagePlan]) {
+    public init(images: [ImagePlan], pruneRefused: PruneRefusal? = nil) {
         self.images = images
+        self.pruneRefused = pruneRefused
     }
 
     /// Plans `target` against `source`.
@@ -16,19 +19,59 @@ public struct CatalogPlan: Sendable, Hashable {
     ///   - source: every image the source lists (any status, any visibility): an image the source holds out
     ///     of scope is not the target's `extra`.
     ///   - target: every image the target lists.
-    public init(source: [ImageRecord], target: [ImageRecord], scope: ImageScope, rules: FieldRules) {
-        let sourceIDs = Set(source.map(\.id))
-        var targetByID: [String: ImageRecord] = [:]
-        for image in target { targetByID[image.id] = image }
-        var plans: [ImagePlan] = []
-        for image in source where scope.containsSource(image) {
-            plans.append(Self.plan(image, against: targetByID[image.id], rules: rules))
+    public init(
+        source: [ImageRecord],
+        target: [ImageRecord],
+        scope: ImageScope,
+        rules: FieldRules,
+        options: PlanOptions = PlanOptions()
+    ) {
+        // Positions, not records: a 100 000-image catalog's records are too large to hold twice.
+        var targetByID: [String: Int] = Dictionary(minimumCapacity: target.count)
+        for (index, image) in target.enumerated() { targetByID[image.id] = index }
+        // Where each source image is on the target, and which target ids the source has at all (an image the
+        // source holds out of scope is not the target's `extra`); on every core.
+        let counterpart = Parallel.map(source.count) { targetByID[source[$0].id] }
+        let inSource = counterpart.reduce(into: [Bool](repeating: false, count: target.count)) { marks, index in
+            if let index { marks[index] = true }
         }
-        for image in target where !sourceIDs.contains(image.id) && scope.containsTarget(image) {
-            plans.append(ImagePlan(id: image.id, state: .extra, action: .ignore, source: nil, target: image))
+        let inScope = Parallel.map(source.count) { scope.containsSource(source[$0]) }.indices(of: true)
+        let extras = Parallel.map(target.count) { !inSource[$0] && scope.containsTarget(target[$0]) }.indices(of: true)
+        // Planned on every core into one array of exactly the right size (a plan is 480 bytes; an array
+        // that outgrows its capacity doubles it): in-scope source images first, then `extra` target images.
+        var plans = Parallel.map(inScope.count + extras.count) { position -> ImagePlan in
+            guard position < inScope.count else {
+                let image = target[extras[position - inScope.count]]
+                let prunable = options.prune?.allows(image) ?? false
+                return ImagePlan(
+                    id: image.id,
+                    state: .extra,
+                    action: prunable ? .delete : .ignore,
+                    source: nil,
+                    target: image
+                )
+            }
+            let index = inScope[position]
+            return Self.plan(source[index], against: counterpart[index].map { target[$0] }, rules: rules)
         }
-        plans.sort { ($0.name ?? "", $0.id) < ($1.name ?? "", $1.id) }
-        self.init(images: plans)
+        let missing = (0..<inScope.count).filter { plans[$0].state == .missing }
+        if !missing.isEmpty {
+            let twins = ContentIndex(missing.map { plans[$0].source! }).twins(in: target)
+            for (position, index) in missing.enumerated() {
+                guard let twin = twins[position] else { continue }
+                plans[index].state = .sameContentOtherID
+                plans[index].sameContentAs = twin
+                if !options.copyDuplicates { plans[index].action = .ignore }
+            }
+        }
+        let deletions = (inScope.count..<plans.count).filter { plans[$0].action == .delete }
+        var refusal: PruneRefusal?
+        if let prune = options.prune, deletions.count > prune.maxDelete {
+            refusal = PruneRefusal(candidates: deletions.count, maxDelete: prune.maxDelete)
+            for index in deletions { plans[index].action = .ignore }
+        }
+        Self.sortForReport(&plans)
+        self.init(images: plans, pruneRefused: refusal)
     }
 
     static func plan(_ source: ImageRecord, against target: ImageRecord?, rules: FieldRules) -> ImagePlan {
@@ -47,7 +90,8 @@ public struct CatalogPlan: Sendable, Hashable {
                 changes: fields
             )
         case .same:
-            let changes = rules.changes(from: source, to: target)
+            // Most images of a catalog are in sync: prove that field by field before building the change list.
+            let changes = rules.provablyEqual(source, target) ? [] : rules.changes(from: source, to: target)
             return ImagePlan(
                 id: source.id,
                 state: changes.isEmpty ? .inSync : .metadataDrift,
@@ -60,6 +104,124 @@ public struct CatalogPlan: Sendable, Hashable {
     }
 
     public var summary: PlanSummary { PlanSummary(images) }
+
+    /// By name, then id. The keys are sorted, then the plans moved into place by following the
+    /// permutation's cycles: sorting the plans themselves would copy two image records per comparison, and
+    /// a sorted copy would hold every plan twice.
+    static func sortForReport(_ plans: inout [ImagePlan]) {
+        let order = plans.withUnsafeBufferPointer { plans in
+            // Read through the buffer: an inout array's element read in a closure is copied whole.
+            let packed = Parallel.map(plans.count) { PackedName(plans[$0].name ?? "") }
+            return Parallel.sortedIndices(plans.count) { a, b in
+                if packed[a].isExact, packed[b].isExact, packed[a] != packed[b] { return packed[a] < packed[b] }
+                return (plans[a].name ?? "", plans[a].id) < (plans[b].name ?? "", plans[b].id)
+            }
+        }
+        // order[i] is the index of the plan that belongs at i.
+        var placed = [Bool](repeating: false, count: plans.count)
+        for start in plans.indices where !placed[start] {
+            var position = start
+            while true {
+                placed[position] = true
+                let next = order[position]
+                if next == start { break }
+                plans.swapAt(position, next)
+                position = next
+            }
+        }
+    }
+}
+
+extension [Bool] {
+    /// The positions holding `value`.
+    func indices(of value: Bool) -> [Int] {
+        var result: [Int] = []
+        for index in self.indices where self[index] == value { result.append(index) }
+        return result
+    }
+}
+
+/// The first 32 bytes of an ASCII name as four big-endian integers, zero-padded: compared as integers they
+/// order as the strings do. A 100 000-image sort then compares plain integers, and touches strings (and
+/// their reference counts) only to break ties and for long or non-ASCII names.
+struct PackedName: Comparable {
+    private var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+    /// Whether the whole name is packed (ASCII, no NUL, at most 32 bytes).
+    let isExact: Bool
+
+    init(_ name: String) {
+        var words: [UInt64] = [0, 0, 0, 0]
+        var count = 0
+        var exact = true
+        for byte in name.utf8 {
+            // A NUL would pack like padding; past 32 bytes or outside ASCII, String order is not byte order.
+            guard count < 32, byte != 0, byte < 0x80 else {
+                exact = false
+                break
+            }
+            words[count / 8] |= UInt64(byte) << (56 - 8 * UInt64(count % 8))
+            count += 1
+        }
+        self.words = (words[0], words[1], words[2], words[3])
+        isExact = exact
+    }
+
+    static func < (lhs: PackedName, rhs: PackedName) -> Bool { lhs.words < rhs.words }
+    static func == (lhs: PackedName, rhs: PackedName) -> Bool { lhs.words == rhs.words }
+}
+
+/// The missing images by hash, to find their data on the target under another id.
+///
+/// Indexes the few missing images and passes over the target once, rather than indexing the whole target:
+/// for a 100 000-image target with a handful missing that is a few lookups per image, and nothing held.
+struct ContentIndex {
+    private let images: [ImageRecord]
+    /// Missing images by md5.
+    private var byMD5: [String: [Int]] = [:]
+    /// Missing images by multihash: all of them, and those without an md5.
+    private var byMultihash: [String: [Int]] = [:]
+    private var byMultihashWithoutMD5: [String: [Int]] = [:]
+
+    init(_ images: [ImageRecord]) {
+        self.images = images
+        for (index, image) in images.enumerated() where image.hasData {
+            if let md5 = image.checksum { byMD5[Self.key(md5), default: []].append(index) }
+            if let hash = image.osHashValue {
+                byMultihash[Self.key(hash), default: []].append(index)
+                if image.checksum == nil { byMultihashWithoutMD5[Self.key(hash), default: []].append(index) }
+            }
+        }
+    }
+
+    /// Glance writes hashes in lower case; others are compared as if it had.
+    private static func key(_ hash: String) -> String {
+        hash.utf8.contains { (65...90).contains($0) } ? hash.lowercased() : hash
+    }
+
+    /// Per indexed image, the id of a target image other than its own whose data is provably the same
+    /// (`DataComparison.same`: equal size and every shared hash agrees); the smallest id when several are.
+    ///
+    /// Two images with md5s can only be the same data if the md5s match, so a target image with an md5 is
+    /// looked up by it alone (and by multihash only among missing images without one).
+    func twins(in target: [ImageRecord]) -> [String?] {
+        var twins = [String?](repeating: nil, count: images.count)
+        for candidate in target where candidate.status == ImageStatus.active && candidate.hasData {
+            var matches: [Int] = []
+            if let md5 = candidate.checksum {
+                matches += byMD5[Self.key(md5)] ?? []
+                if !byMultihashWithoutMD5.isEmpty, let hash = candidate.osHashValue {
+                    matches += byMultihashWithoutMD5[Self.key(hash)] ?? []
+                }
+            } else if let hash = candidate.osHashValue {
+                matches += byMultihash[Self.key(hash)] ?? []
+            }
+            for index in matches where candidate.id != images[index].id {
+                if let current = twins[index], current <= candidate.id { continue }
+                if DataComparison(source: images[index], target: candidate) == .same { twins[index] = candidate.id }
+            }
+        }
+        return twins
+    }
 }
 
 /// Counts per state and the bytes replication would copy.
@@ -69,7 +231,10 @@ public struct PlanSummary: Sendable, Hashable, Encodable {
     public var metadataDrift = 0
     public var dataConflict = 0
     public var extra = 0
+    public var sameContentOtherID = 0
     public var bytesToCopy: Int64 = 0
+    /// `extra` images `--prune` deletes (or would, in a dry run).
+    public var toDelete = 0
 
     enum CodingKeys: String, CodingKey {
         case inSync = "in_sync"
@@ -77,24 +242,41 @@ public struct PlanSummary: Sendable, Hashable, Encodable {
         case metadataDrift = "metadata_drift"
         case dataConflict = "data_conflict"
         case extra
+        case sameContentOtherID = "same_content_other_id"
         case bytesToCopy = "bytes_to_copy"
+        case toDelete = "to_delete"
     }
 
     public init<S: Sequence>(_ plans: S) where S.Element == ImagePlan {
-        for plan in plans {
-            switch plan.state {
-            case .inSync: inSync += 1
-            case .missing: missing += 1
-            case .metadataDrift: metadataDrift += 1
-            case .dataConflict: dataConflict += 1
-            case .extra: extra += 1
-            }
-            if plan.action == .copy { bytesToCopy += plan.bytes }
+        for plan in plans { add(plan) }
+    }
+
+    /// Counts an array's plans in place (iterating copies each plan, and with it two image records).
+    public init(_ plans: [ImagePlan]) {
+        for index in plans.indices {
+            add(state: plans[index].state, action: plans[index].action, bytes: plans[index].bytes)
         }
+    }
+
+    private mutating func add(_ plan: ImagePlan) {
+        add(state: plan.state, action: plan.action, bytes: plan.bytes)
+    }
+
+    private mutating func add(state: ImageState, action: PlannedAction, bytes: Int64) {
+        switch state {
+        case .inSync: inSync += 1
+        case .missing: missing += 1
+        case .metadataDrift: metadataDrift += 1
+        case .dataConflict: dataConflict += 1
+        case .extra: extra += 1
+        case .sameContentOtherID: sameContentOtherID += 1
+        }
+        if action == .copy { bytesToCopy += bytes }
+        if action == .delete { toDelete += 1 }
     }
 
     /// Whether the catalogs differ in any way (an `extra` image counts).
     public var hasDifferences: Bool {
-        missing + metadataDrift + dataConflict + extra > 0
+        missing + metadataDrift + dataConflict + extra + sameContentOtherID > 0
     }
 }

@@ -19,7 +19,7 @@ public enum DataComparison: Sendable, Hashable {
             )
         }
         if let sourceMD5 = source.checksum, let targetMD5 = target.checksum {
-            if sourceMD5.lowercased() == targetMD5.lowercased() {
+            if sourceMD5 == targetMD5 || sourceMD5.lowercased() == targetMD5.lowercased() {
                 matched = true
             } else {
                 differing.append(FieldChange(field: "checksum", source: .string(sourceMD5), target: .string(targetMD5)))
@@ -28,7 +28,7 @@ public enum DataComparison: Sendable, Hashable {
         if let algorithm = source.osHashAlgo, algorithm == target.osHashAlgo,
             let sourceHash = source.osHashValue, let targetHash = target.osHashValue
         {
-            if sourceHash.lowercased() == targetHash.lowercased() {
+            if sourceHash == targetHash || sourceHash.lowercased() == targetHash.lowercased() {
                 matched = true
             } else {
                 differing.append(

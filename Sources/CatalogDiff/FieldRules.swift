@@ -21,14 +21,18 @@ public struct FieldRules: Sendable, Hashable {
 
     /// Fields the operator excluded (`--dontreplicate`).
     public var excluded: Set<String>
+    /// The value of `Provenance.property` written on every copy (the source's name); `nil` writes none.
+    public var provenance: String?
 
-    public init(excluded: Set<String> = []) {
+    public init(excluded: Set<String> = [], provenance: String? = nil) {
         self.excluded = excluded
+        self.provenance = provenance
     }
 
     /// Whether `field` (a base field or a custom property) is compared and replicated.
     public func isReplicated(_ field: String) -> Bool {
         if Self.neverCompared.contains(field) || excluded.contains(field) { return false }
+        if field == Provenance.property { return false }
         return !Self.reservedPrefixes.contains(where: { field.hasPrefix($0) })
     }
 
@@ -68,6 +72,16 @@ public struct FieldRules: Sendable, Hashable {
             return sourceValue == targetValue
                 ? nil : FieldChange(field: field, source: sourceValue, target: targetValue)
         }
+    }
+
+    /// Whether every field that could be compared is equal as stored, so `changes(from:to:)` is certainly
+    /// empty. A cheap test without allocation; `false` only means the full comparison must decide.
+    func provablyEqual(_ source: ImageRecord, _ target: ImageRecord) -> Bool {
+        source.name == target.name && source.visibility == target.visibility && source.protected == target.protected
+            && source.osHidden == target.osHidden && source.minDisk == target.minDisk && source.minRam == target.minRam
+            && source.diskFormat == target.diskFormat && source.containerFormat == target.containerFormat
+            && (source.tags == target.tags || Set(source.tags) == Set(target.tags))
+            && source.properties == target.properties
     }
 
     /// Whether `field` is one of the schema's base fields (replaced in place) rather than a custom property

@@ -5,6 +5,9 @@ public enum ImageState: String, Sendable, Hashable, Encodable, CaseIterable {
     case metadataDrift = "metadata_drift"
     case dataConflict = "data_conflict"
     case extra
+    /// Missing by id, but the target holds another image (another id) with the same size and hashes: a copy
+    /// made under another id, or the same upload made twice. Reported; copied only with `--copy-duplicates`.
+    case sameContentOtherID = "same_content_other_id"
 }
 
 /// What replication does about it.
@@ -16,8 +19,10 @@ public enum PlannedAction: String, Sendable, Hashable, Encodable, CaseIterable {
     case updateMetadata = "update_metadata"
     /// Same id, different data: reported, never overwritten.
     case conflict
-    /// Reported only (`extra`).
+    /// Reported only (`extra`, `same_content_other_id`).
     case ignore
+    /// `--prune`: an `extra` image this tool copied from this source, whose origin is gone.
+    case delete
 }
 
 /// The plan for one image on one target: the decision and everything needed to carry it out.
@@ -26,11 +31,13 @@ public struct ImagePlan: Sendable, Hashable {
     public var state: ImageState
     public var action: PlannedAction
     /// The source record (absent for `extra`).
-    public var source: ImageRecord?
+    public var source: ImageRecord? { didSet { describe() } }
     /// The target record with the same id, if any (an empty `queued` one is reused by `copy`).
-    public var target: ImageRecord?
+    public var target: ImageRecord? { didSet { describe() } }
     /// Metadata changes (for `metadata_drift`), or the data fields that differ (for `data_conflict`).
     public var changes: [FieldChange]
+    /// For `same_content_other_id`: the id of the target image that holds the same data.
+    public var sameContentAs: String?
 
     public init(
         id: String,
@@ -38,7 +45,8 @@ public struct ImagePlan: Sendable, Hashable {
         action: PlannedAction,
         source: ImageRecord?,
         target: ImageRecord?,
-        changes: [FieldChange] = []
+        changes: [FieldChange] = [],
+        sameContentAs: String? = nil
     ) {
         self.id = id
         self.state = state
@@ -46,11 +54,20 @@ public struct ImagePlan: Sendable, Hashable {
         self.source = source
         self.target = target
         self.changes = changes
+        self.sameContentAs = sameContentAs
+        describe()
     }
 
     /// The image's name as the report shows it: the source's, else the target's.
-    public var name: String? { source?.name ?? target?.name }
+    public private(set) var name: String?
 
     /// Bytes the image's data occupies (the source's size; the target's for `extra`).
-    public var bytes: Int64 { (source ?? target)?.size ?? 0 }
+    public private(set) var bytes: Int64 = 0
+
+    /// Keeps `name` and `bytes` with the records. They are stored, not computed: reading them from the
+    /// optional records copies a whole record each time, and reports and sorts read them for every image.
+    private mutating func describe() {
+        name = source?.name ?? target?.name
+        bytes = source != nil ? source?.size ?? 0 : target?.size ?? 0
+    }
 }

@@ -2,9 +2,11 @@
 public enum ImageWrite {
     /// The `POST /v2/images` body for a copy: the same id and every replicated field, except `protected`,
     /// which is set only once the data is verified (a protected image cannot be deleted if the copy fails).
-    /// `disk_format` and `container_format` are always sent: Glance refuses data without them.
+    /// `disk_format` and `container_format` are always sent: Glance refuses data without them. The
+    /// provenance property, when the rules name one, marks the copy as this source's (see `Provenance`).
     public static func createBody(for source: ImageRecord, rules: FieldRules) -> [String: MetadataValue] {
         var body = rules.metadata(of: source)
+        if let provenance = rules.provenance { body[Provenance.property] = .string(provenance) }
         body["id"] = .string(source.id)
         body["protected"] = nil
         if let diskFormat = source.diskFormat { body["disk_format"] = .string(diskFormat) }

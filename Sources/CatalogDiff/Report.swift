@@ -40,11 +40,19 @@ public struct TargetReport: Sendable, Hashable, Encodable {
     public var target: String
     public var summary: PlanSummary
     public var images: [ImageReport]
+    /// Present only when `--prune` deleted nothing because of `--max-delete`.
+    public var pruneRefused: PruneRefusal?
 
-    public init(target: String, summary: PlanSummary, images: [ImageReport]) {
+    enum CodingKeys: String, CodingKey {
+        case target, summary, images
+        case pruneRefused = "prune_refused"
+    }
+
+    public init(target: String, summary: PlanSummary, images: [ImageReport], pruneRefused: PruneRefusal? = nil) {
         self.target = target
         self.summary = summary
         self.images = images
+        self.pruneRefused = pruneRefused
     }
 }
 
@@ -72,6 +80,8 @@ public struct ImageReport: Sendable, Hashable, Encodable {
     public var changes: [FieldChange]
     public var result: ImageResult
     public var error: String?
+    /// For `same_content_other_id`: the target image holding the same data (the key is absent otherwise).
+    public var sameContentAs: String?
 
     public init(plan: ImagePlan, result: ImageResult, error: String? = nil) {
         self.id = plan.id
@@ -82,10 +92,12 @@ public struct ImageReport: Sendable, Hashable, Encodable {
         self.changes = plan.changes
         self.result = result
         self.error = error
+        self.sameContentAs = plan.sameContentAs
     }
 
     enum CodingKeys: String, CodingKey {
         case id, name, state, action, bytes, changes, result, error
+        case sameContentAs = "same_content_as"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -98,6 +110,17 @@ public struct ImageReport: Sendable, Hashable, Encodable {
         try container.encode(changes, forKey: .changes)
         try container.encode(result, forKey: .result)
         try container.encode(error, forKey: .error)
+        try container.encodeIfPresent(sameContentAs, forKey: .sameContentAs)
+    }
+}
+
+extension ImageReport {
+    /// Every image of a plan as reported before (or without) anything being carried out; built on every
+    /// core for a large catalog.
+    public static func unexecuted(_ plan: CatalogPlan) -> [ImageReport] {
+        Parallel.map(plan.images.count) { index in
+            ImageReport(plan: plan.images[index], result: .unexecuted(plan.images[index].action))
+        }
     }
 }
 
@@ -105,7 +128,7 @@ extension ImageResult {
     /// The result an image has before (or without) anything being carried out.
     public static func unexecuted(_ action: PlannedAction) -> ImageResult {
         switch action {
-        case .copy, .updateMetadata: .planned
+        case .copy, .updateMetadata, .delete: .planned
         case .none, .ignore, .conflict: .skipped
         }
     }

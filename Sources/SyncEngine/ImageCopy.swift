@@ -22,7 +22,7 @@ struct CopyContext: Sendable {
 /// record of it, for the next run. Without a spool (`--spool never`, or an image over `--spool-max`) each
 /// target's copy streams from the source on its own.
 struct ImageCopy: Sendable {
-    let source: GlanceClient
+    let source: CatalogEndpoint
     let image: ImageRecord
     /// One per target lacking the image, with that target's plan.
     let targets: [(transfer: ImageTransfer, plan: ImagePlan)]
@@ -36,8 +36,9 @@ struct ImageCopy: Sendable {
         }
         context.observer?.started(image.id, name: image.name, size: size, targets: targets.count)
         let results: [Result<Int64, ReplicatorError>]
-        if context.spool.mode != .never, await context.budget.reserve(size) {
-            results = await spooled(size: size)
+        // A dump directory is local already: it is streamed from its file, never spooled.
+        if case .glance(let client) = source, context.spool.mode != .never, await context.budget.reserve(size) {
+            results = await spooled(from: client, size: size)
             await context.budget.release(size)
         } else {
             results = await streamed()
@@ -80,8 +81,8 @@ struct ImageCopy: Sendable {
 
     // MARK: through the spool
 
-    private func spooled(size: Int64) async -> [Result<Int64, ReplicatorError>] {
-        let sourceRoot = source.endpoint.root
+    private func spooled(from client: GlanceClient, size: Int64) async -> [Result<Int64, ReplicatorError>] {
+        let sourceRoot = source.name
         let expected = ExpectedData(image)
         let path = context.spool.path(source: sourceRoot, imageID: image.id)
         var results = [Result<Int64, ReplicatorError>?](repeating: nil, count: targets.count)
@@ -122,7 +123,7 @@ struct ImageCopy: Sendable {
             guard !pending.isEmpty else { break }
             let feed = SpoolFeed(size: size)
             let fill = SpoolFill(
-                source: source,
+                source: client,
                 imageID: image.id,
                 expected: expected,
                 file: file,
@@ -304,7 +305,7 @@ struct ImageCopy: Sendable {
 
     private func record(_ transfer: ImageTransfer, _ state: String, _ error: String? = nil) async throws {
         try await context.journal?.recordTarget(
-            source: source.endpoint.root,
+            source: source.name,
             imageID: image.id,
             target: transfer.target.endpoint.root,
             state: state,

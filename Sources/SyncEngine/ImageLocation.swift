@@ -3,13 +3,19 @@ import Foundation
 /// Where a catalog lives, as the command line names it.
 ///
 /// `http(s)://HOST[:PORT][/PATH]` is a Glance endpoint (a trailing `/v2` is accepted and dropped);
-/// `HOST:PORT` is the old glance-replicator's form, over http.
+/// `HOST:PORT` is the old glance-replicator's form, over http; `dir:PATH` is a dump directory.
 public enum ImageLocation: Sendable, Hashable, CustomStringConvertible {
     case glance(GlanceEndpoint)
+    /// A dump directory (`dir:PATH`): one `<id>.json` and `<id>.img` per image.
+    case dump(DumpDirectory)
 
     public init(parsing text: String) throws(ReplicatorError) {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        for (prefix, kind) in [("cloud:", "cloud:NAME/REGION"), ("dir:", "dir:PATH")] where trimmed.hasPrefix(prefix) {
+        if trimmed.hasPrefix("dir:") {
+            self = .dump(try DumpDirectory(location: trimmed))
+            return
+        }
+        for (prefix, kind) in [("cloud:", "cloud:NAME/REGION")] where trimmed.hasPrefix(prefix) {
             throw ReplicatorError.unsupportedLocation(text, kind: kind)
         }
         if trimmed.contains("://") {
@@ -22,6 +28,7 @@ public enum ImageLocation: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .glance(let endpoint): endpoint.description
+        case .dump(let directory): directory.description
         }
     }
 }

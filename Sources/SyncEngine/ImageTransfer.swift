@@ -13,7 +13,8 @@ struct ImageTransfer: Sendable {
     /// Broken source connections resumed within one copy before it fails.
     static let maxResumes = 8
 
-    let source: GlanceClient
+    /// Where the data is read from: a Glance endpoint or a dump directory (`CatalogEndpoint.openData`).
+    let source: CatalogEndpoint
     let target: GlanceClient
     let rules: FieldRules
     let logger: Logger
@@ -53,17 +54,11 @@ struct ImageTransfer: Sendable {
         return size
 
         func streamData(of image: ImageRecord, size: Int64) async throws {
-            let body = ResumableDownload(
-                client: source,
-                imageID: image.id,
-                size: size,
-                maxResumes: Self.maxResumes,
-                logger: logger
-            )
+            let body = try source.openData(of: image, size: size, maxResumes: Self.maxResumes, logger: logger)
             let verified = VerifyingByteStream(
                 base: body,
                 expected: ExpectedData(image),
-                source: source.endpoint.root,
+                source: source.name,
                 paces: [pace, uploadPace].compactMap { $0 },
                 onChunk: { counters.addRead($0) }
             )
@@ -128,7 +123,8 @@ struct ImageTransfer: Sendable {
             throw ReplicatorError.imageBusy(image.id, endpoint: target.endpoint.root, status: record.status)
         }
         // Formats are needed before data is accepted, so they are set even when --dontreplicate names them.
-        let recordRules = FieldRules(excluded: rules.excluded.subtracting(["disk_format", "container_format"]))
+        var recordRules = rules
+        recordRules.excluded.subtract(["disk_format", "container_format"])
         var wanted = image
         wanted.protected = false
         let changes = recordRules.changes(from: wanted, to: record)

@@ -25,23 +25,27 @@ public enum Replication {
         http: HTTPClient,
         logger: Logger
     ) async throws -> Report {
-        let source = client(for: sourceLocation, http: http, options: options, logger: logger)
+        try CatalogEndpoint.requireWritable(targetLocations, when: options.writes)
+        let source = CatalogEndpoint(sourceLocation, http: http, token: options.token, logger: logger)
         let sourceImages = try await source.listImages()
-        logger.info("listed source", metadata: ["images": "\(sourceImages.count)", "source": "\(source.endpoint)"])
-        var targets: [GlanceClient] = []
+        logger.info("listed source", metadata: ["images": "\(sourceImages.count)", "source": "\(source.name)"])
+        // Every copy names its source (provenance, for --prune); the property itself is never compared.
+        let rules = options.rules.withProvenance(source.name)
+        var targets: [CatalogEndpoint] = []
         var plans: [CatalogPlan] = []
         for location in targetLocations {
-            let target = client(for: location, http: http, options: options, logger: logger)
+            let target = CatalogEndpoint(location, http: http, token: options.token, logger: logger)
             let plan = CatalogPlan(
                 source: sourceImages,
                 target: try await target.listImages(),
                 scope: options.scope,
-                rules: options.rules
+                rules: rules,
+                options: options.audit.planOptions(source: source.name)
             )
             logger.info(
                 "planned",
                 metadata: [
-                    "target": "\(target.endpoint)", "copy": "\(plan.summary.missing)",
+                    "target": "\(target.name)", "copy": "\(plan.summary.missing)",
                     "update": "\(plan.summary.metadataDrift)",
                 ]
             )
@@ -49,20 +53,27 @@ public enum Replication {
             plans.append(plan)
         }
         var report = Report(
-            source: source.endpoint.root,
+            source: source.name,
             dryRun: !options.writes,
             targets: zip(targets, plans).map { target, plan in
                 TargetReport(
-                    target: target.endpoint.root,
+                    target: target.name,
                     summary: plan.summary,
-                    images: plan.images.map { ImageReport(plan: $0, result: .unexecuted($0.action)) }
+                    images: ImageReport.unexecuted(plan),
+                    pruneRefused: plan.pruneRefused
                 )
             }
         )
         guard options.writes else { return report }
+        let targetClients = try targets.map { target throws(ReplicatorError) -> GlanceClient in
+            guard case .glance(let client) = target else {
+                throw ReplicatorError.readOnlyLocation(target.name, command: "replicate")
+            }
+            return client
+        }
 
         let journal = try options.statePath.map { path throws(ReplicatorError) in try Journal(path: path) }
-        let runID = try await journal?.beginRun(source: source.endpoint.root, targets: targets.map(\.endpoint.root))
+        let runID = try await journal?.beginRun(source: source.name, targets: targets.map(\.name))
         let counters = TransferCounters()
         let work = WorkItem.items(plans: plans, order: options.order)
         let context = CopyContext(
@@ -75,17 +86,17 @@ public enum Replication {
                     ? 0
                     : SpoolBudget.diskUse(
                         under: options.spool.directory,
-                        excluding: Set(work.map { options.spool.path(source: source.endpoint.root, imageID: $0.id) })
+                        excluding: Set(work.map { options.spool.path(source: source.name, imageID: $0.id) })
                     )
             ),
             pace: options.bandwidthLimit.map { RateLimiter(bytesPerSecond: $0) },
             counters: counters,
             observer: options.observer
         )
-        let transfers = targets.map { target in
+        let transfers = targetClients.map { target in
             var targetLogger = logger
             targetLogger[metadataKey: "target"] = "\(target.endpoint.root)"
-            var transfer = ImageTransfer(source: source, target: target, rules: options.rules, logger: targetLogger)
+            var transfer = ImageTransfer(source: source, target: target, rules: rules, logger: targetLogger)
             transfer.uploadPace = options.targetBandwidthLimits[target.endpoint.root].map {
                 RateLimiter(bytesPerSecond: $0)
             }
@@ -117,18 +128,6 @@ public enum Replication {
             )
         }
         return report
-    }
-
-    static func client(
-        for location: ImageLocation,
-        http: HTTPClient,
-        options: ReplicationOptions,
-        logger: Logger
-    ) -> GlanceClient {
-        switch location {
-        case .glance(let endpoint):
-            GlanceClient(endpoint: endpoint, http: http, token: options.token, logger: logger)
-        }
     }
 
     /// Where an image's result goes in the report: the target, and the image's place in that target's plan.
@@ -238,6 +237,17 @@ public enum Replication {
         for key in item.updates {
             let plan = plans[key.target].images[key.plan]
             do {
+                if plan.action == .delete {
+                    try await transfers[key.target].target.deleteImage(plan.id)
+                    logger.info(
+                        "deleted (--prune)",
+                        metadata: [
+                            "target": "\(transfers[key.target].target.endpoint.root)", "name": "\(plan.name ?? "")",
+                        ]
+                    )
+                    report(key, .success(()))
+                    continue
+                }
                 try await transfers[key.target].updateMetadata(plan)
                 logger.info(
                     "updated metadata",
@@ -281,8 +291,9 @@ public enum Replication {
     }
 }
 
-/// One source image and what every target needs done with it: the unit a run schedules, so that an image
-/// several targets lack is read from the source once.
+/// One image and what every target needs done with it: the unit a run schedules, so that an image several
+/// targets lack is read from the source once. `updates` holds metadata repairs and `--prune` deletions
+/// (of target images the source no longer has: `image` is then the target's record).
 struct WorkItem: Sendable {
     var id: String
     var image: ImageRecord?
@@ -303,6 +314,8 @@ struct WorkItem: Sendable {
                 case .copy: byID[image.id, default: WorkItem(id: image.id, image: image.source)].copies.append(key)
                 case .updateMetadata:
                     byID[image.id, default: WorkItem(id: image.id, image: image.source)].updates.append(key)
+                case .delete:
+                    byID[image.id, default: WorkItem(id: image.id, image: image.target)].updates.append(key)
                 case .none, .conflict, .ignore: continue
                 }
             }

@@ -19,6 +19,11 @@ public struct ReplicatorError: Error, Sendable, Hashable, CustomStringConvertibl
         case journal
         case spool
         case interrupted
+        case dumpUnreadable
+        case dumpUnwritable
+        case dumpDataMissing
+        case readOnlyLocation
+        case reportUnwritable
     }
 
     /// How bad it is: decides whether the run goes on and the exit code.
@@ -45,9 +50,12 @@ public struct ReplicatorError: Error, Sendable, Hashable, CustomStringConvertibl
 
     public var category: Category {
         switch code {
-        case .invalidLocation, .unsupportedLocation, .invalidOption: .usage
+        case .invalidLocation, .unsupportedLocation, .invalidOption, .readOnlyLocation: .usage
         case .unreachable, .authenticationRefused, .malformedResponse, .unexpectedResponse, .journal: .fatal
-        case .requestFailed, .dataMismatch, .idUnavailable, .imageBusy, .cannotRepair, .spool, .interrupted: .image
+        case .dumpUnreadable, .dumpUnwritable, .reportUnwritable: .fatal
+        case .requestFailed, .dataMismatch, .idUnavailable, .imageBusy, .cannotRepair, .dumpDataMissing, .spool,
+            .interrupted:
+            .image
         }
     }
 
@@ -71,7 +79,8 @@ public struct ReplicatorError: Error, Sendable, Hashable, CustomStringConvertibl
     public static func invalidLocation(_ text: String) -> Self {
         Self(
             .invalidLocation,
-            "'\(text)' is not a location: use http(s)://HOST[:PORT][/PATH] or HOST:PORT for a Glance endpoint"
+            "'\(text)' is not a location: use http(s)://HOST[:PORT][/PATH] or HOST:PORT for a Glance endpoint, "
+                + "or dir:PATH for a dump directory"
         )
     }
 
@@ -83,7 +92,24 @@ public struct ReplicatorError: Error, Sendable, Hashable, CustomStringConvertibl
         Self(.invalidOption, message)
     }
 
+    public static func readOnlyLocation(_ location: String, command: String) -> Self {
+        Self(
+            .readOnlyLocation,
+            "\(location): \(command) cannot write into a dump directory; use `dump SOURCE \(location)` to fill it"
+        )
+    }
+
     // MARK: fatal
+
+    /// A dump directory (or one of its files) that cannot be read or is not a dump.
+    public static func dumpUnreadable(_ path: String, reason: String) -> Self {
+        Self(.dumpUnreadable, "cannot read the dump at \(path): \(reason)")
+    }
+
+    /// A dump directory that cannot be written (permissions, a full disk).
+    public static func dumpUnwritable(_ path: String, reason: String) -> Self {
+        Self(.dumpUnwritable, "cannot write the dump at \(path): \(reason)")
+    }
 
     public static func unreachable(_ endpoint: String, reason: String) -> Self {
         Self(.unreachable, "cannot reach \(endpoint): \(reason)")
@@ -113,6 +139,11 @@ public struct ReplicatorError: Error, Sendable, Hashable, CustomStringConvertibl
     /// The state journal cannot be used; the run stops before it writes anything it could not record.
     public static func journal(_ path: String, _ detail: String) -> Self {
         Self(.journal, "state journal \(path): \(detail)")
+    }
+
+    /// `--report` or `--report-html` could not be written (the run itself finished).
+    public static func reportUnwritable(_ path: String, reason: String) -> Self {
+        Self(.reportUnwritable, "cannot write the report to \(path): \(reason)")
     }
 
     // MARK: per image
@@ -154,6 +185,15 @@ public struct ReplicatorError: Error, Sendable, Hashable, CustomStringConvertibl
             .imageBusy,
             "image \(id) on \(endpoint) is '\(status)' (an upload or import in progress, or one whose server died); "
                 + "wait, or delete it on the target and run again"
+        )
+    }
+
+    /// The dump holds an image's record but not its data.
+    public static func dumpDataMissing(_ id: String, path: String) -> Self {
+        Self(
+            .dumpDataMissing,
+            "the dump has no data for image \(id) (\(path) is absent: a --metaonly dump, or one cut short); run "
+                + "`dump` again without --metaonly to fetch it"
         )
     }
 

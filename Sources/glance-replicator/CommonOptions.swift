@@ -45,6 +45,12 @@ struct CommonOptions: ParsableArguments {
 
     @OptionGroup(title: "Unattended runs") var unattended: UnattendedOptions
 
+    @OptionGroup(title: "Filters")
+    var filters: FilterOptions
+
+    @OptionGroup(title: "Audit")
+    var audit: AuditOptions
+
     func validate() throws {
         _ = try scope()
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
@@ -54,7 +60,11 @@ struct CommonOptions: ParsableArguments {
         do {
             let set = try Visibility.parseList(visibility)
             guard !set.isEmpty else { throw ValidationError("--visibility needs at least one visibility") }
-            return ImageScope(visibilities: set, shard: try unattended.resolvedShard())
+            return ImageScope(
+                visibilities: set,
+                shard: try unattended.resolvedShard(),
+                filter: try filters.filter()
+            )
         } catch let error as InvalidVisibility {
             throw ValidationError(
                 "--visibility: '\(error.word)' is not one of public, community, shared, private"
@@ -101,6 +111,7 @@ struct CommonOptions: ParsableArguments {
             concurrency: concurrency
         )
         options.window = try unattended.timeWindow()
+        options.audit.copyDuplicates = audit.copyDuplicates
         return options
     }
 }

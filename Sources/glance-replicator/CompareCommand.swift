@@ -17,10 +17,10 @@ struct CompareCommand: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: "The catalog to compare against (a Glance endpoint).")
+    @Argument(help: "The catalog to compare against (a Glance endpoint or dir:PATH).")
     var source: String
 
-    @Argument(help: "The catalog that should match SOURCE.")
+    @Argument(help: "The catalog that should match SOURCE (a Glance endpoint or dir:PATH).")
     var target: String
 
     @OptionGroup var common: CommonOptions
@@ -35,8 +35,7 @@ struct CompareCommand: AsyncParsableCommand {
             logger: logger
         )
         try ReportOutput.print(report, format: common.format)
-        if report.targets.contains(where: { $0.summary.hasDifferences }) {
-            throw ExitStatus.Finished(code: ExitStatus.differences)
-        }
+        try common.audit.writeFiles(report)
+        try RunOutcome.compare(report)
     }
 }

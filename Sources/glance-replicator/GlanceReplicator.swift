@@ -10,7 +10,9 @@ struct GlanceReplicator: AsyncParsableCommand {
             os_hash_algo/os_hash_value) and metadata (properties, tags, visibility, flags), and copies what \
             a target is missing, verifying every byte. Public and community images by default.
 
-            LOCATION is a Glance endpoint: http(s)://HOST[:PORT][/PATH] or HOST:PORT (http).
+            LOCATION is a Glance endpoint: http(s)://HOST[:PORT][/PATH] or HOST:PORT (http), or a dump \
+            directory: dir:PATH (one <id>.json and <id>.img per image; compare, replicate --dry-run, size \
+            and load read it, dump writes it).
 
             Exit codes: 0 success / in sync, 1 differences found (compare, --dry-run), 2 usage or \
             configuration error, 3 some images failed (the others done), 4 fatal (endpoint unreachable, \
@@ -24,6 +26,9 @@ struct GlanceReplicator: AsyncParsableCommand {
               glance-replicator replicate --config /etc/glance-replicator/job.yaml --metrics-file /var/lib/node_exporter/textfile/glance.prom
             """,
         version: "0.1.0",
-        subcommands: [CompareCommand.self, ReplicateCommand.self, StatusCommand.self]
+        subcommands: [
+            CompareCommand.self, ReplicateCommand.self, SizeCommand.self, DumpCommand.self, LoadCommand.self,
+            StatusCommand.self,
+        ]
     )
 }

@@ -46,10 +46,9 @@ struct ReplicateCommand: AsyncParsableCommand {
     func validate() throws {
         guard !targets.isEmpty else { throw ValidationError("Missing expected argument '<target> ...'") }
         let roots = Set(
-            try targets.map { text in
-                switch try parseLocation(text) {
-                case .glance(let endpoint): endpoint.root
-                }
+            try targets.compactMap { text -> String? in
+                if case .glance(let endpoint) = try parseLocation(text) { return endpoint.root }
+                return nil
             }
         )
         for root in try transfer.bandwidthLimits().targets.keys where !roots.contains(root) {
@@ -57,10 +56,13 @@ struct ReplicateCommand: AsyncParsableCommand {
         }
     }
 
+    @OptionGroup(title: "Pruning") var pruning: PruneOptions
+
     func run() async throws {
         let logger = common.makeLogger()
         var options = try common.options(mode: .replicate(dryRun: dryRun))
         try transfer.apply(to: &options)
+        pruning.apply(to: &options)
         // JSON logs are read by machines: the per-image log lines stand in for progress unless bars are asked for.
         let style = common.unattended.logFormat == .json && transfer.progress == .auto ? .none : transfer.progress
         let display = dryRun ? nil : ProgressDisplay.make(style)
@@ -73,28 +75,14 @@ struct ReplicateCommand: AsyncParsableCommand {
         }
         display?.end()
         try ReportOutput.print(report, format: common.format)
-        let images = report.targets.flatMap(\.images)
+        try common.audit.writeFiles(report)
         if let signal = report.interruptedBy {
-            let interrupted = images.filter { $0.result == .interrupted }.count
+            let interrupted = report.targets.flatMap(\.images).filter { $0.result == .interrupted }.count
             ExitStatus.printError(
                 "stopped by \(signal): \(interrupted) image copies interrupted; the next run continues them"
             )
             throw ExitStatus.Finished(code: signal == "SIGINT" ? ExitStatus.interrupted : ExitStatus.terminated)
         }
-        if dryRun {
-            if images.contains(where: { [.copy, .updateMetadata, .conflict].contains($0.action) }) {
-                throw ExitStatus.Finished(code: ExitStatus.differences)
-            }
-        } else {
-            let failed = images.filter { $0.result == .failed }.count
-            let conflicts = images.filter { $0.action == .conflict }.count
-            if failed + conflicts > 0 {
-                var parts: [String] = []
-                if failed > 0 { parts.append("\(failed) failed") }
-                if conflicts > 0 { parts.append("\(conflicts) in data_conflict (never overwritten)") }
-                ExitStatus.printError(parts.joined(separator: ", ") + "; the other images are done, see the report")
-                throw ExitStatus.Finished(code: ExitStatus.imagesFailed)
-            }
-        }
+        try RunOutcome.replicate(report, dryRun: dryRun)
     }
 }

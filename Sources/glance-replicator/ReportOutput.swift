@@ -7,7 +7,8 @@ enum ReportOutput {
         RunIdentity.report.value = report
         switch format {
         case .json:
-            try printJSON(report)
+            ReportJSON.write(report, to: standardOutput)
+            [UInt8(0x0a)].withUnsafeBytes(standardOutput)
         case .table:
             FileHandle.standardOutput.write(Data(table(report).utf8))
         }
@@ -19,6 +20,19 @@ enum ReportOutput {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let data = try encoder.encode(value)
         FileHandle.standardOutput.write(data + Data("\n".utf8))
+    }
+
+    /// Writes bytes to stdout as they come (a large report is never held whole).
+    static func standardOutput(_ bytes: UnsafeRawBufferPointer) {
+        var offset = 0
+        while offset < bytes.count {
+            let count = write(1, bytes.baseAddress! + offset, bytes.count - offset)
+            if count < 0 {
+                if errno == EINTR { continue }
+                return  // stdout closed (a pipe whose reader left): nothing more can be said there
+            }
+            offset += count
+        }
     }
 
     static func table(_ report: Report) -> String {
@@ -35,9 +49,14 @@ enum ReportOutput {
             let widths = header.indices.map { column in
                 ([header] + rows).map { $0[column].count }.max() ?? 0
             }
+            let sizeColumn = header.firstIndex(of: "SIZE")
             func line(_ cells: [String]) -> String {
                 zip(cells, widths).enumerated().map { index, pair in
-                    index == cells.count - 1 ? pair.0 : pair.0.padding(toLength: pair.1, withPad: " ", startingAt: 0)
+                    if index == sizeColumn {  // numbers read best right-aligned
+                        return String(repeating: " ", count: pair.1 - pair.0.count) + pair.0
+                    }
+                    return index == cells.count - 1
+                        ? pair.0 : pair.0.padding(toLength: pair.1, withPad: " ", startingAt: 0)
                 }.joined(separator: "  ") + "\n"
             }
             if rows.isEmpty {
@@ -49,9 +68,11 @@ enum ReportOutput {
                     for change in image.changes {
                         out += "    \(change.field): \(change.target) -> \(change.source)\n"
                     }
+                    if let twin = image.sameContentAs { out += "    same data as target image \(twin)\n" }
                     if let error = image.error { out += "    error: \(error)\n" }
                 }
             }
+            if let refusal = target.pruneRefused { out += "\nprune refused: \(refusal.message)\n" }
             out += "\n" + summaryLine(target, dryRun: report.dryRun) + "\n"
         }
         return out
@@ -59,15 +80,21 @@ enum ReportOutput {
 
     static func summaryLine(_ target: TargetReport, dryRun: Bool) -> String {
         let s = target.summary
-        var line =
+        var line: String =
             "summary: \(s.inSync) in sync, \(s.missing) missing, \(s.metadataDrift) metadata drift, "
-            + "\(s.dataConflict) data conflict, \(s.extra) extra; \(humanBytes(s.bytesToCopy)) to copy"
+            + "\(s.dataConflict) data conflict, \(s.extra) extra"
+        // Issue 4's counts appear only when non-zero, so the line scripts already match stays as it was.
+        if s.sameContentOtherID > 0 { line += ", \(s.sameContentOtherID) same content under another id" }
+        line += "; \(humanBytes(s.bytesToCopy)) to copy"
+        if s.toDelete > 0 { line += ", \(s.toDelete) to delete" }
         if !dryRun {
             let done = target.images.filter { $0.result == .done }.count
             let failed = target.images.filter { $0.result == .failed }.count
             line += "; \(done) done, \(failed) failed"
+            let deleted = target.images.filter { $0.action == .delete && $0.result == .done }.count
+            if deleted > 0 { line += ", \(deleted) deleted" }
             let deferred = target.images.filter { $0.result == .deferred }.count
-            if deferred > 0 { line += ", \(deferred) deferred (outside --window)" }
+            if deferred > 0 { line += ", \(deferred) deferred (outside --window or past the run's limits)" }
         }
         return line
     }

@@ -93,9 +93,10 @@ struct TransferOptions: ParsableArguments {
                 run = rate
                 continue
             }
-            switch try parseLocation(String(parts[0])) {
-            case .glance(let endpoint): targets[endpoint.root] = rate
+            guard case .glance(let endpoint) = try parseLocation(String(parts[0])) else {
+                throw ValidationError("--bwlimit: '\(parts[0])' is not a Glance endpoint")
             }
+            targets[endpoint.root] = rate
         }
         return (run, targets)
     }

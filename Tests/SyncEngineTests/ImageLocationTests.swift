@@ -47,10 +47,39 @@ struct ImageLocationTests {
         #expect(error?.status == nil)
     }
 
-    @Test(arguments: [("cloud:foo/bar", "cloud:NAME/REGION"), ("dir:/tmp", "dir:PATH")])
+    @Test(arguments: [("cloud:foo/bar", "cloud:NAME/REGION")])
     func unsupportedLocationIsAUsageError(_ text: String, _ kind: String) {
         let error = #expect(throws: ReplicatorError.self) { try ImageLocation(parsing: text) }
         #expect(error?.category == .usage)
         #expect(error?.message == "'\(text)': \(kind) locations are not supported by this version")
+    }
+
+    @Test(arguments: [
+        ("dir:/srv/dumps/r1", "/srv/dumps/r1"),
+        ("dir:/srv/dumps/r1/", "/srv/dumps/r1"),
+        ("dir:/srv/./dumps//r1", "/srv/dumps/r1"),
+        (" dir:/x ", "/x"),
+    ])
+    func dumpDirectoryIsAbsoluteAndNormalized(_ text: String, _ path: String) throws {
+        guard case .dump(let directory) = try ImageLocation(parsing: text) else {
+            Issue.record("\(text) is not a dump directory")
+            return
+        }
+        #expect(directory.path == path)
+        #expect(directory.description == "dir:" + path)
+    }
+
+    @Test func relativeDumpDirectoryIsTakenFromTheCurrentDirectory() throws {
+        guard case .dump(let directory) = try ImageLocation(parsing: "dir:some/dump") else {
+            Issue.record("not a dump directory")
+            return
+        }
+        #expect(directory.path.hasPrefix("/"))
+        #expect(directory.path.hasSuffix("/some/dump"))
+    }
+
+    @Test func emptyDumpPathIsAUsageError() {
+        let error = #expect(throws: ReplicatorError.self) { try ImageLocation(parsing: "dir:") }
+        #expect(error?.category == .usage)
     }
 }

@@ -1,0 +1,107 @@
+import AsyncHTTPClient
+import CatalogDiff
+import Logging
+import NIOCore
+
+/// One side of a run as the engine uses it: a live Glance endpoint or a dump directory.
+///
+/// This is the seam that lets `dir:` locations take part in every command without the orchestration or
+/// the copy path knowing files from HTTP: a run lists each side through `listImages()`, and a copy reads
+/// the source's bytes through `openData(...)`. Writing stays Glance-only (a dump is written by `dump`).
+enum CatalogEndpoint: Sendable {
+    case glance(GlanceClient)
+    case dump(DumpDirectory)
+
+    init(_ location: ImageLocation, http: HTTPClient, token: String?, logger: Logger) {
+        switch location {
+        case .glance(let endpoint):
+            self = .glance(GlanceClient(endpoint: endpoint, http: http, token: token, logger: logger))
+        case .dump(let directory):
+            self = .dump(directory)
+        }
+    }
+
+    /// Refuses, before anything is listed, a run that would write into a dump directory (only `dump` writes
+    /// one): a usage error, so nothing was attempted.
+    static func requireWritable(_ targets: [ImageLocation], when writes: Bool) throws(ReplicatorError) {
+        guard writes else { return }
+        for case .dump(let directory) in targets {
+            throw ReplicatorError.readOnlyLocation(directory.description, command: "replicate")
+        }
+    }
+
+    /// How reports, logs and the provenance property name this side.
+    var name: String {
+        switch self {
+        case .glance(let client): client.endpoint.root
+        case .dump(let directory): directory.description
+        }
+    }
+
+    /// Every image this side holds (see `GlanceClient.listImages()` and `DumpDirectory.listImages()`).
+    func listImages() async throws -> [ImageRecord] {
+        switch self {
+        case .glance(let client): try await client.listImages()
+        case .dump(let directory): try directory.listImages()
+        }
+    }
+
+    /// The data of a source image as one byte stream (a resumable download, or the dump's `.img` file).
+    func openData(of image: ImageRecord, size: Int64, maxResumes: Int, logger: Logger) throws -> ImageBytes {
+        switch self {
+        case .glance(let client):
+            ImageBytes(
+                base: .download(
+                    ResumableDownload(
+                        client: client,
+                        imageID: image.id,
+                        size: size,
+                        maxResumes: maxResumes,
+                        logger: logger
+                    )
+                )
+            )
+        case .dump(let directory):
+            ImageBytes(base: .file(try directory.openData(image.id, size: size)))
+        }
+    }
+}
+
+/// An image's bytes from either kind of source, as one concrete sequence type for the copy path.
+struct ImageBytes: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+
+    enum Base: Sendable {
+        case download(ResumableDownload)
+        case file(DumpFileBytes)
+    }
+
+    let base: Base
+
+    func makeAsyncIterator() -> Iterator {
+        switch base {
+        case .download(let download): Iterator(base: .download(download.makeAsyncIterator()))
+        case .file(let file): Iterator(base: .file(file.makeAsyncIterator()))
+        }
+    }
+
+    struct Iterator: AsyncIteratorProtocol {
+        enum Base {
+            case download(ResumableDownload.Iterator)
+            case file(DumpFileBytes.Iterator)
+        }
+
+        var base: Base
+
+        mutating func next() async throws -> ByteBuffer? {
+            switch base {
+            case .download(var iterator):
+                defer { base = .download(iterator) }
+                return try await iterator.next()
+            case .file(var iterator):
+                defer { base = .file(iterator) }
+                return try await iterator.next()
+            }
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import ArgumentParser
+import CatalogDiff
+
+/// How a finished run's report becomes its exit code (the contract in README "Exit codes").
+enum RunOutcome {
+    /// `compare`: 1 when the catalogs differ in any way (an `extra` image counts).
+    static func compare(_ report: Report) throws {
+        if report.targets.contains(where: { $0.summary.hasDifferences }) {
+            throw ExitStatus.Finished(code: ExitStatus.differences)
+        }
+    }
+
+    /// `replicate`, `load`, `dump`: a dry run exits 1 when there is work to do (a copy, an update, a
+    /// conflict, a deletion); a real run exits 3 when images failed, are in conflict, or `--prune` refused.
+    static func replicate(_ report: Report, dryRun: Bool) throws {
+        let images = report.targets.flatMap(\.images)
+        for refusal in report.targets.compactMap(\.pruneRefused) {
+            ExitStatus.printError(refusal.message)
+        }
+        if dryRun {
+            if images.contains(where: { [.copy, .updateMetadata, .conflict, .delete].contains($0.action) }) {
+                throw ExitStatus.Finished(code: ExitStatus.differences)
+            }
+        } else {
+            let failed = images.filter { $0.result == .failed }.count
+            let conflicts = images.filter { $0.action == .conflict }.count
+            let refused = report.targets.contains { $0.pruneRefused != nil }
+            if failed + conflicts > 0 || refused {
+                var parts: [String] = []
+                if failed > 0 { parts.append("\(failed) failed") }
+                if conflicts > 0 { parts.append("\(conflicts) in data_conflict (never overwritten)") }
+                if refused { parts.append("--prune deleted nothing (over --max-delete)") }
+                ExitStatus.printError(parts.joined(separator: ", ") + "; the other images are done, see the report")
+                throw ExitStatus.Finished(code: ExitStatus.imagesFailed)
+            }
+        }
+    }
+}

@@ -1,0 +1,92 @@
+import CatalogDiff
+import Foundation
+import Testing
+
+@Suite("Parsing image records directly")
+struct ImageRecordParsingTests {
+    static func bothWays(_ json: String) -> (parsed: ImageRecord?, decoded: ImageRecord?) {
+        let bytes = Array(json.utf8)
+        return (try? ImageRecordParser.parse(bytes), try? JSONDecoder().decode(ImageRecord.self, from: Data(bytes)))
+    }
+
+    @Test(arguments: ["region-a-images", "region-a-images-hidden", "region-b-images"])
+    func realGlanceRecordsParseAsTheyDecode(listing: String) throws {
+        let url = try #require(Bundle.module.url(forResource: listing, withExtension: "json", subdirectory: "Fixtures"))
+        let page = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        let images = try #require(page["images"] as? [[String: Any]])
+        #expect(!images.isEmpty)
+        for image in images {
+            for options: JSONSerialization.WritingOptions in [[], [.prettyPrinted, .sortedKeys]] {
+                let bytes = try JSONSerialization.data(withJSONObject: image, options: options)
+                let parsed = try ImageRecordParser.parse(Array(bytes))
+                #expect(parsed == (try JSONDecoder().decode(ImageRecord.self, from: bytes)))
+            }
+        }
+    }
+
+    @Test(arguments: [
+        #"{"id": "a"}"#,
+        #"{"id":"a","name":null,"tags":null,"size":null,"visibility":"community","status":"active"}"#,
+        #"{"id":"a","name":"caf\u00e9 \ud83d\ude00 \"q\" \\ \/ \n\t","x":"\u0041"}"#,
+        #"{"id":"a","name":"é✓😀","min_disk":-3,"min_ram":9223372036854775807,"size":0}"#,
+        #"{"id":"a","num":1,"float":1.5e3,"obj":{"k":[1,{"z":"]"}]},"arr":["x"],"flag":true,"nil":null}"#,
+        #"{"id":"a","locations":[{"url":"file://x","metadata":{}}],"virtual_size":null,"stores":"a,b"}"#,
+        #"{"id":"a","os_glance_import_task":"t","owner_specified.openstack.md5":"m","tags":["b","a","b"]}"#,
+        " \n{ \"id\" : \"a\" , \"protected\" : true , \"os_hidden\" : false } \n",
+    ])
+    func edgeCasesParseAsTheyDecode(json: String) throws {
+        let (parsed, decoded) = Self.bothWays(json)
+        #expect(decoded != nil)
+        #expect(parsed == decoded)
+    }
+
+    @Test(arguments: [
+        #"{"name": "no id"}"#,
+        #"{"id": 5}"#,
+        #"{"id":"a","visibility":"everyone"}"#,
+        #"{"id":"a","size":"12"}"#,
+        #"{"id":"a","min_disk":1.5}"#,
+        #"{"id":"a","protected":"yes"}"#,
+        #"{"id":"a","tags":["x",1]}"#,
+        #"{"id":"a","name":"unterminated}"#,
+        #"{"id":"a"} trailing"#,
+        #"{"id":"a","name":"\ud800"}"#,
+        #"{"id":"a","name":"\q"}"#,
+        #"[{"id":"a"}]"#,
+        #"{"id":"a","self":tru}"#,
+        #"{"id":"a","updated_at":"never closed}"#,
+        #"{"id":"a","locations":[{"url":"x"]}"#,
+        "",
+    ])
+    func malformedOrMistypedRecordsAreRefusedAsByTheDecoder(json: String) {
+        let (parsed, decoded) = Self.bothWays(json)
+        #expect(parsed == nil)
+        #expect(decoded == nil)
+    }
+
+    /// Foundation's decoder lets a trailing comma and a lone `-` pass; the parser holds to RFC 8259.
+    @Test(arguments: [#"{"id":"a",}"#, #"{"id":"a","virtual_size":-}"#])
+    func whatFoundationToleratesIsRefused(json: String) {
+        #expect(throws: ImageRecordParseError.self) { try ImageRecordParser.parse(Array(json.utf8)) }
+    }
+
+    @Test func everyBaseFieldIsKeptOrDroppedNeverAProperty() throws {
+        for field in ImageRecord.baseFields where field != "id" {
+            let json = #"{"id":"a","\#(field)":null}"#
+            let (parsed, decoded) = Self.bothWays(json)
+            #expect(parsed == decoded, "\(field)")
+            #expect(parsed?.properties.isEmpty == true, "\(field)")
+        }
+    }
+
+    @Test func errorsSayWhereTheyAre() {
+        #expect(throws: ImageRecordParseError.self) {
+            try ImageRecordParser.parse(Array(#"{"id":"a","size":"x"}"#.utf8))
+        }
+        do {
+            _ = try ImageRecordParser.parse(Array(#"{"id":"a","size":"x"}"#.utf8))
+        } catch {
+            #expect(error.description == "'size' is not an integer (at byte 10)")
+        }
+    }
+}
