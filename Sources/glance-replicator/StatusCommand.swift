@@ -18,14 +18,7 @@ struct StatusCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(
-        name: .long,
-        help: ArgumentHelp(
-            "The state journal (default: $XDG_STATE_HOME/glance-replicator/state.sqlite).",
-            valueName: "path"
-        )
-    )
-    var state: String?
+    @OptionGroup var journal: JournalOptions
 
     @Option(
         name: .long,
@@ -58,7 +51,7 @@ struct StatusCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let path = state ?? ReplicationOptions.defaultStatePath
+        let path = journal.path
         guard FileManager.default.fileExists(atPath: path) else {
             throw ReplicatorError.invalidOption(
                 "no state journal at \(path): no replicate run has written one there (see --state)"

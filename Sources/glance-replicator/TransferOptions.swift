@@ -5,14 +5,7 @@ import SyncEngine
 
 /// Options of commands that copy data: where state and spool live, limits, order, progress.
 struct TransferOptions: ParsableArguments {
-    @Option(
-        name: .long,
-        help: ArgumentHelp(
-            "The state journal (default: $XDG_STATE_HOME/glance-replicator/state.sqlite).",
-            valueName: "path"
-        )
-    )
-    var state: String?
+    @OptionGroup var journal: JournalOptions
 
     @Option(
         name: .long,
@@ -123,7 +116,7 @@ struct TransferOptions: ParsableArguments {
 
     /// Adds this group's settings to a run's options.
     func apply(to options: inout ReplicationOptions) throws {
-        options.statePath = state ?? ReplicationOptions.defaultStatePath
+        options.statePath = journal.path
         options.spool = try spoolPolicy()
         options.order = order
         options.budget = TransferBudget(
