@@ -45,6 +45,11 @@ struct ReplicateCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard !targets.isEmpty else { throw ValidationError("Missing expected argument '<target> ...'") }
+    }
+
+    /// A `--bwlimit TARGET=RATE` must name one of the targets. Checked when the run starts rather than in
+    /// `validate()`, because a job file's options are first checked one by one without the real locations.
+    private func checkTargetLimits() throws {
         let roots = Set(
             try targets.compactMap { text -> String? in
                 if case .glance(let endpoint) = try parseLocation(text) { return endpoint.root }
@@ -52,13 +57,14 @@ struct ReplicateCommand: AsyncParsableCommand {
             }
         )
         for root in try transfer.bandwidthLimits().targets.keys where !roots.contains(root) {
-            throw ValidationError("--bwlimit names \(root), which is not one of the targets")
+            throw ReplicatorError.invalidOption("--bwlimit names \(root), which is not one of the targets")
         }
     }
 
     @OptionGroup(title: "Pruning") var pruning: PruneOptions
 
     func run() async throws {
+        try checkTargetLimits()
         let logger = common.makeLogger()
         var options = try common.options(mode: .replicate(dryRun: dryRun))
         try transfer.apply(to: &options)

@@ -222,6 +222,20 @@ extension ReplicationTests {
             #expect(run.stderr.contains("not one of the targets"), "\(run.stderr)")
         }
 
+        @Test func aJobFileMayLimitOneOfItsTargets() throws {
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("job-\(UUID().uuidString).yaml")
+            try """
+            source: \(a.root)
+            targets: [\(b.root)]
+            bwlimit: [50M, "\(b.root)=20M"]
+            spool: always
+            max-duration: 1h
+            """.write(to: file, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(at: file) }
+            let run = try CLIRunner.run(["replicate", "--config", file.path, "--check-args"])
+            #expect(run.status == 0, "stderr: \(run.stderr)")
+        }
+
         @Test func badLimitsAreUsageErrors() throws {
             for arguments in [
                 ["--bwlimit", "fast"], ["--max-duration", "soon"], ["--spool-max", "-1"], ["--order", "random"],
