@@ -48,7 +48,18 @@ extension GlanceClient {
     /// `PUT /v2/images/{id}/file` with a streamed body of known size.
     func upload<Bytes: AsyncSequence & Sendable>(_ id: String, _ bytes: Bytes, size: Int64) async throws
     where Bytes.Element == ByteBuffer {
-        let path = "/v2/images/\(id)/file"
+        try await put(bytes, size: size, to: "/v2/images/\(id)/file")
+    }
+
+    /// `PUT /v2/images/{id}/stage`: the data of the interoperable import flow, imported afterwards with
+    /// `glance-direct` (see `GlanceClient+import.swift`).
+    func stage<Bytes: AsyncSequence & Sendable>(_ id: String, _ bytes: Bytes, size: Int64) async throws
+    where Bytes.Element == ByteBuffer {
+        try await put(bytes, size: size, to: "/v2/images/\(id)/stage")
+    }
+
+    private func put<Bytes: AsyncSequence & Sendable>(_ bytes: Bytes, size: Int64, to path: String) async throws
+    where Bytes.Element == ByteBuffer {
         var request = makeRequest(.PUT, path)
         request.headers.replaceOrAdd(name: "Content-Type", value: "application/octet-stream")
         request.headers.add(name: "x-openstack-image-size", value: String(size))

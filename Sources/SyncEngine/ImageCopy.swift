@@ -244,7 +244,7 @@ struct ImageCopy: Sendable {
                     pace: transfer.uploadPace,
                     onChunk: { context.counters.addWritten($0) }
                 )
-                try await transfer.target.upload(image.id, reader, size: feed.size)
+                try await transfer.sendData(reader, of: image, size: feed.size)
                 let stored = try await transfer.verifyTarget(against: image)
                 try verifyOtherMultihash(of: stored, in: file)
                 try await transfer.protectIfNeeded(image)

@@ -1,5 +1,6 @@
 import CatalogDiff
 import Logging
+import NIOCore
 
 /// Carries out one image's plan on one target: the steps of a verified copy, or a metadata update.
 ///
@@ -20,6 +21,42 @@ struct ImageTransfer: Sendable {
     let logger: Logger
     /// This target's upload limit (`--bwlimit TARGET=RATE`).
     var uploadPace: RateLimiter? = nil
+    /// How data reaches this target (`--upload-method`).
+    var uploadMethod: UploadMethod = .auto
+    /// Set once this target refused `PUT /file`: every later copy goes through the import flow at once.
+    var importOnly = ImportFallback()
+
+    /// Sends an image's data to the target: `PUT /file`, or the interoperable import flow (stage, then the
+    /// `glance-direct` import, polled to `active`) when asked or once the target has refused `PUT /file`
+    /// with 403, as clouds whose policy allows data only through imports do.
+    func sendData<Bytes: AsyncSequence & Sendable>(_ bytes: Bytes, of image: ImageRecord, size: Int64) async throws
+    where Bytes.Element == ByteBuffer {
+        if uploadMethod == .import || importOnly.isSet {
+            try await target.stage(image.id, bytes, size: size)
+            try await target.importStaged(image.id)
+            let timeout =
+                Duration.seconds(GlanceClient.requestTimeout.nanoseconds / 1_000_000_000)
+                + .seconds(size / GlanceClient.minimumUploadSpeed)
+            _ = try await target.waitForImport(image.id, timeout: timeout)
+            return
+        }
+        do {
+            try await target.upload(image.id, bytes, size: size)
+        } catch let error as ReplicatorError where error.status == 403 && uploadMethod == .put {
+            throw ReplicatorError.requestFailed(
+                target.endpoint.root,
+                request: "PUT /v2/images/\(image.id)/file",
+                status: 403,
+                detail: "refused by the target's policy; it may take data only through imports: use "
+                    + "--upload-method auto or import"
+            )
+        } catch let error as ReplicatorError where error.status == 403 && uploadMethod == .auto {
+            importOnly.set()
+            let refusal = ReplicatorError.uploadRefused(target.endpoint.root, detail: "")
+            logger.notice("\(refusal.message)", metadata: ["error": "\(error)"])
+            throw refusal
+        }
+    }
 
     /// Streams the image from the source (no spool), retrying into the same record; returns the bytes moved.
     func copyStreaming(_ plan: ImagePlan, pace: RateLimiter?, counters: TransferCounters) async throws -> Int64 {
@@ -62,7 +99,7 @@ struct ImageTransfer: Sendable {
                 paces: [pace, uploadPace].compactMap { $0 },
                 onChunk: { counters.addRead($0) }
             )
-            try await target.upload(image.id, verified, size: size)
+            try await sendData(verified, of: image, size: size)
         }
     }
 
@@ -181,14 +218,15 @@ struct ImageTransfer: Sendable {
         return nil
     }
 
-    /// After a copy failed for good: a record that may hold wrong data, or that failed for a reason a rerun
-    /// would meet again, is deleted; an empty queued one left by a broken connection is kept for the next run.
+    /// After a copy failed for good: an empty `queued` record left by a broken connection, a signal or the
+    /// target's refusal of `PUT /file` is kept for the next run to fill, because deleting it would burn the id;
+    /// any other (one that may hold wrong data, or whose copy cannot succeed as things are) is deleted.
     func giveUp(_ id: String, after error: any Error) async {
-        if let error = error as? ReplicatorError, error.isTransient || error.isInterruption {
+        if error is CancellationError { return }
+        if let error = error as? ReplicatorError, error.isTransient || error.isInterruption || error.status == 403 {
             logger.info("kept the empty target record for the next run", metadata: ["error": "\(error)"])
             return
         }
-        if error is CancellationError { return }
         await removeHalfMade(id, after: error)
     }
 

@@ -97,6 +97,7 @@ public enum Replication {
             var targetLogger = logger
             targetLogger[metadataKey: "target"] = "\(target.endpoint.root)"
             var transfer = ImageTransfer(source: source, target: target, rules: rules, logger: targetLogger)
+            transfer.uploadMethod = options.uploadMethod
             transfer.uploadPace = options.targetBandwidthLimits[target.endpoint.root].map {
                 RateLimiter(bytesPerSecond: $0)
             }

@@ -31,6 +31,8 @@ public struct ReplicationOptions: Sendable {
     public var window: TimeWindow?
     /// Set by SIGINT/SIGTERM.
     public var stop: StopRequest?
+    /// How data reaches the targets (`--upload-method`).
+    public var uploadMethod: UploadMethod = .auto
     /// Duplicates, pruning (see `ReplicationOptions+audit.swift`).
     public var audit = Audit()
 

@@ -19,6 +19,7 @@ public struct ReplicatorError: Error, Sendable, Hashable, CustomStringConvertibl
         case journal
         case spool
         case interrupted
+        case uploadRefused
         case dumpUnreadable
         case dumpUnwritable
         case dumpDataMissing
@@ -54,7 +55,7 @@ public struct ReplicatorError: Error, Sendable, Hashable, CustomStringConvertibl
         case .unreachable, .authenticationRefused, .malformedResponse, .unexpectedResponse, .journal: .fatal
         case .dumpUnreadable, .dumpUnwritable, .reportUnwritable: .fatal
         case .requestFailed, .dataMismatch, .idUnavailable, .imageBusy, .cannotRepair, .dumpDataMissing, .spool,
-            .interrupted:
+            .interrupted, .uploadRefused:
             .image
         }
     }
@@ -64,7 +65,7 @@ public struct ReplicatorError: Error, Sendable, Hashable, CustomStringConvertibl
     /// Whether retrying the same request may succeed (connection errors, 408, 429, 5xx).
     public var isTransient: Bool {
         switch code {
-        case .unreachable: true
+        case .unreachable, .uploadRefused: true
         case .requestFailed, .unexpectedResponse:
             status.map { $0 == 408 || $0 == 429 || (500...599).contains($0) } ?? false
         default: false
@@ -154,6 +155,16 @@ public struct ReplicatorError: Error, Sendable, Hashable, CustomStringConvertibl
     }
 
     public var isInterruption: Bool { code == .interrupted }
+
+    /// The target refused `PUT /file` (403, its policy): the copy is tried again through the import flow.
+    public static func uploadRefused(_ endpoint: String, detail: String) -> Self {
+        Self(
+            .uploadRefused,
+            "\(endpoint) refuses PUT /file (HTTP 403\(detail.isEmpty ? "" : ": \(detail)")); "
+                + "switching to the glance-direct import",
+            status: 403
+        )
+    }
 
     /// The spool file of an image cannot be written or read.
     public static func spool(_ path: String, _ detail: String) -> Self {

@@ -50,6 +50,15 @@ struct TransferOptions: ParsableArguments {
     )
     var maxDuration: String?
 
+    @Option(
+        name: .customLong("upload-method"),
+        help: """
+            How data reaches a target: put (PUT /file), import (stage, then the glance-direct import), or auto \
+            (PUT, and the import from a target's first 403 on).
+            """
+    )
+    var uploadMethod: UploadMethod = .auto
+
     @Option(name: .long, help: "Order in which images start: size (smallest first), name or created.")
     var order: TransferOrder = .size
 
@@ -119,6 +128,7 @@ struct TransferOptions: ParsableArguments {
         options.statePath = journal.path
         options.spool = try spoolPolicy()
         options.order = order
+        options.uploadMethod = uploadMethod
         options.budget = TransferBudget(
             maxBytes: maxTransfer.flatMap(Quantity.bytes),
             maxSeconds: maxDuration.flatMap(Quantity.seconds)
@@ -137,3 +147,5 @@ enum ProgressStyle: String, ExpressibleByArgument, CaseIterable {
 }
 
 extension TransferOrder: ExpressibleByArgument {}
+
+extension UploadMethod: ExpressibleByArgument {}

@@ -222,6 +222,35 @@ extension ReplicationTests {
             #expect(run.stderr.contains("not one of the targets"), "\(run.stderr)")
         }
 
+        @Test func aTargetThatRefusesUploadsGetsTheImportFlow() async throws {
+            let c = try #require(RealRegions.c, "GLANCE_REGION_C_URL is not set: scripts/test starts a third region")
+            let first = try await seed(size: 2 * Self.mib + 1, name: "import-auto")
+            let state = stateArguments()
+            // Region C forbids PUT /file by policy (scripts/test): with `put` the copy fails with a hint...
+            let refused = try CLIRunner.run(
+                ["replicate", a.root, c.root, "--upload-method", "put", "--format", "json"] + state
+            )
+            #expect(refused.status == 3, "stderr: \(refused.stderr)")
+            let error = try refused.images()[first.0]?["error"] as? String ?? ""
+            #expect(error.contains("403") && error.contains("--upload-method"), "\(error)")
+            // ... and the empty record is kept, so that a later run can fill it under the same id.
+            #expect(try await c.image(first.0)?["status"] as? String == "queued")
+            let second = try await seed(size: 3 * Self.mib, name: "import-auto-2")
+            let auto = try CLIRunner.run(["replicate", a.root, c.root, "--format", "json"] + state)
+            #expect(auto.status == 0, "stderr: \(auto.stderr)")
+            for (id, data) in [first, second] {
+                #expect(try await c.data(id) == data)
+                #expect(try await c.image(id)?["status"] as? String == "active")
+            }
+        }
+
+        @Test func theImportFlowWorksWhereUploadsAreAllowedToo() async throws {
+            let (id, data) = try await seed(size: 2 * Self.mib, name: "import-forced")
+            let run = try CLIRunner.run(["replicate", a.root, b.root, "--upload-method", "import"] + stateArguments())
+            #expect(run.status == 0, "stderr: \(run.stderr)")
+            #expect(try await b.data(id) == data)
+        }
+
         @Test func aJobFileMayLimitOneOfItsTargets() throws {
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("job-\(UUID().uuidString).yaml")
             try """
