@@ -64,6 +64,21 @@ public struct CatalogPlan: Sendable, Hashable {
                 if !options.copyDuplicates { plans[index].action = .ignore }
             }
         }
+        if let required = options.requiredStores, !required.isEmpty {
+            for index in plans.indices where plans[index].state == .inSync {
+                guard let held = plans[index].target?.stores, !held.isEmpty else { continue }
+                guard required.contains(where: { !held.contains($0) }) else { continue }
+                plans[index].state = .missingInStores
+                plans[index].action = .copyToStores
+                plans[index].changes = [
+                    FieldChange(
+                        field: "stores",
+                        source: .string(required.joined(separator: ",")),
+                        target: .string(held.joined(separator: ","))
+                    )
+                ]
+            }
+        }
         let deletions = (inScope.count..<plans.count).filter { plans[$0].action == .delete }
         var refusal: PruneRefusal?
         if let prune = options.prune, deletions.count > prune.maxDelete {
@@ -232,6 +247,7 @@ public struct PlanSummary: Sendable, Hashable, Encodable {
     public var dataConflict = 0
     public var extra = 0
     public var sameContentOtherID = 0
+    public var missingInStores = 0
     public var bytesToCopy: Int64 = 0
     /// `extra` images `--prune` deletes (or would, in a dry run).
     public var toDelete = 0
@@ -243,6 +259,7 @@ public struct PlanSummary: Sendable, Hashable, Encodable {
         case dataConflict = "data_conflict"
         case extra
         case sameContentOtherID = "same_content_other_id"
+        case missingInStores = "missing_in_stores"
         case bytesToCopy = "bytes_to_copy"
         case toDelete = "to_delete"
     }
@@ -270,6 +287,7 @@ public struct PlanSummary: Sendable, Hashable, Encodable {
         case .dataConflict: dataConflict += 1
         case .extra: extra += 1
         case .sameContentOtherID: sameContentOtherID += 1
+        case .missingInStores: missingInStores += 1
         }
         if action == .copy { bytesToCopy += bytes }
         if action == .delete { toDelete += 1 }
@@ -277,6 +295,6 @@ public struct PlanSummary: Sendable, Hashable, Encodable {
 
     /// Whether the catalogs differ in any way (an `extra` image counts).
     public var hasDifferences: Bool {
-        missing + metadataDrift + dataConflict + extra + sameContentOtherID > 0
+        missing + metadataDrift + dataConflict + extra + sameContentOtherID + missingInStores > 0
     }
 }

@@ -8,6 +8,8 @@ public enum ImageState: String, Sendable, Hashable, Encodable, CaseIterable {
     /// Missing by id, but the target holds another image (another id) with the same size and hashes: a copy
     /// made under another id, or the same upload made twice. Reported; copied only with `--copy-duplicates`.
     case sameContentOtherID = "same_content_other_id"
+    /// In sync, but the target's multi-store Glance lacks it in some of the stores asked for (`--stores`).
+    case missingInStores = "missing_in_stores"
 }
 
 /// What replication does about it.
@@ -23,6 +25,8 @@ public enum PlannedAction: String, Sendable, Hashable, Encodable, CaseIterable {
     case ignore
     /// `--prune`: an `extra` image this tool copied from this source, whose origin is gone.
     case delete
+    /// A `copy-image` import into the stores the target lacks the image in (`--stores`).
+    case copyToStores = "copy_to_stores"
 }
 
 /// The plan for one image on one target: the decision and everything needed to carry it out.

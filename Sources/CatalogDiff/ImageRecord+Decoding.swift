@@ -35,6 +35,7 @@ extension ImageRecord: Decodable {
                 properties[key.stringValue] = text
             }
         }
+        let stores = try value(String.self, "stores")
         self.init(
             id: try container.decode(String.self, forKey: Key(stringValue: "id")),
             name: try value(String.self, "name"),
@@ -55,6 +56,14 @@ extension ImageRecord: Decodable {
             createdAt: try value(String.self, "created_at"),
             properties: properties
         )
+        self.stores = Self.storeList(stores)
+    }
+
+    /// `"fs,fs2"` as Glance writes it, to `["fs", "fs2"]`.
+    static func storeList(_ text: String?) -> [String] {
+        (text ?? "").split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter {
+            !$0.isEmpty
+        }
     }
 }
 

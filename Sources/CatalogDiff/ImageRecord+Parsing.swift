@@ -99,7 +99,7 @@ private struct JSONReader {
             let key = try string()
             try expect(UInt8(ascii: ":"), "':'")
             switch key {
-            case "virtual_size", "updated_at", "self", "file", "schema", "stores", "locations", "direct_url":
+            case "virtual_size", "updated_at", "self", "file", "schema", "locations", "direct_url":
                 // Base fields that are never kept (`ImageRecord.baseFields`): passed over, never built.
                 try skipValue()
                 if try endOfMember() { break members } else { continue members }
@@ -137,6 +137,7 @@ private struct JSONReader {
                 }
             case "size": record.size = try optionalInteger(value, mismatch)
             case "checksum": record.checksum = try optionalString(value, mismatch)
+            case "stores": record.stores = ImageRecord.storeList(try optionalString(value, mismatch))
             case "os_hash_algo": record.osHashAlgo = try optionalString(value, mismatch)
             case "os_hash_value": record.osHashValue = try optionalString(value, mismatch)
             case "owner": record.owner = try optionalString(value, mismatch)

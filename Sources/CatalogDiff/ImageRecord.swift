@@ -64,6 +64,10 @@ public struct ImageRecord: Sendable, Hashable {
         self.properties = properties
     }
 
+    /// The stores of a multi-store Glance that hold the image's data (`stores`, a comma list in the API);
+    /// empty when the endpoint does not say.
+    public var stores: [String] = []
+
     /// Whether Glance holds data for this image (hashes are set once data is stored).
     public var hasData: Bool {
         size != nil && (checksum != nil || osHashValue != nil)

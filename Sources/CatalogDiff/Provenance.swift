@@ -14,10 +14,13 @@ public struct PlanOptions: Sendable, Hashable {
     public var copyDuplicates: Bool
     /// Delete `extra` images this source's copies left behind; `nil` reports them only.
     public var prune: PrunePolicy?
+    /// Stores of a multi-store target every image must be in (`--stores`, `--all-stores`); nil for any.
+    public var requiredStores: [String]?
 
-    public init(copyDuplicates: Bool = false, prune: PrunePolicy? = nil) {
+    public init(copyDuplicates: Bool = false, prune: PrunePolicy? = nil, requiredStores: [String]? = nil) {
         self.copyDuplicates = copyDuplicates
         self.prune = prune
+        self.requiredStores = requiredStores
     }
 }
 

@@ -43,3 +43,70 @@ extension GlanceClient {
         }
     }
 }
+
+extension GlanceClient {
+    /// The stores of a multi-store Glance (`GET /v2/info/stores`); empty where the endpoint has none
+    /// (a single-store Glance answers 404 or lists nothing).
+    func listStores() async throws -> [String] {
+        struct Answer: Decodable {
+            struct Store: Decodable { var id: String }
+            var stores: [Store]
+        }
+        let response = try await send(.GET, "/v2/info/stores", expected: [200, 404, 410])
+        guard response.status == 200 else { return [] }
+        return try decode(Answer.self, from: response, request: "GET /v2/info/stores").stores.map(\.id)
+    }
+
+    /// `POST /v2/images/{id}/import` with `copy-image`: Glance copies an active image's data into more of
+    /// its stores, in a task of its own.
+    func copyImage(_ id: String, toStores stores: [String]) async throws {
+        struct Method: Encodable { var name: String }
+        struct Body: Encodable {
+            var method: Method
+            var stores: [String]
+            var allStoresMustSucceed: Bool
+
+            enum CodingKeys: String, CodingKey {
+                case method, stores
+                case allStoresMustSucceed = "all_stores_must_succeed"
+            }
+        }
+        _ = try await sendJSON(
+            .POST,
+            "/v2/images/\(id)/import",
+            json: Body(method: Method(name: "copy-image"), stores: stores, allStoresMustSucceed: true),
+            expected: [202]
+        )
+    }
+
+    /// Polls until the image is in every one of `stores`; fails when Glance records the copy as failed or
+    /// `timeout` passes.
+    func waitForStores(_ id: String, _ stores: [String], timeout: Duration) async throws -> ImageRecord {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        var pause = Duration.milliseconds(200)
+        while true {
+            guard let record = try await image(id) else {
+                throw ReplicatorError.dataMismatch("image \(id) vanished from \(endpoint.root) during copy-image")
+            }
+            if stores.allSatisfy(record.stores.contains) { return record }
+            if let failed = record.properties["os_glance_failed_import"], !failed.isEmpty {
+                throw ReplicatorError.requestFailed(
+                    endpoint.root,
+                    request: "copy-image of image \(id)",
+                    status: 500,
+                    detail: "Glance could not copy it to \(failed) (os_glance_failed_import)"
+                )
+            }
+            guard clock.now < deadline else {
+                throw ReplicatorError.unreachable(
+                    endpoint.root,
+                    reason: "copy-image of image \(id) did not finish within \(timeout) "
+                        + "(in \(record.stores.joined(separator: ",")))"
+                )
+            }
+            try await Task.sleep(for: pause)
+            pause = min(pause * 2, .seconds(2))
+        }
+    }
+}

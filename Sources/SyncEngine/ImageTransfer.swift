@@ -21,6 +21,8 @@ struct ImageTransfer: Sendable {
     let logger: Logger
     /// This target's upload limit (`--bwlimit TARGET=RATE`).
     var uploadPace: RateLimiter? = nil
+    /// Stores of a multi-store target each copy must end up in (`--stores`); empty for the default.
+    var requiredStores: [String] = []
     /// How data reaches this target (`--upload-method`).
     var uploadMethod: UploadMethod = .auto
     /// Set once this target refused `PUT /file`: every later copy goes through the import flow at once.
@@ -101,6 +103,22 @@ struct ImageTransfer: Sendable {
             )
             try await sendData(verified, of: image, size: size)
         }
+    }
+
+    /// Puts an active image into the stores of `required` it is not in yet (a `copy-image` import, polled),
+    /// then checks that the target's hashes are still the source's.
+    func ensureStores(_ image: ImageRecord, _ required: [String]) async throws {
+        guard !required.isEmpty, let current = try await target.image(image.id) else { return }
+        let lacking = required.filter { !current.stores.contains($0) }
+        guard !lacking.isEmpty else { return }
+        try await target.copyImage(image.id, toStores: lacking)
+        let size = image.size ?? 0
+        let timeout =
+            Duration.seconds(GlanceClient.requestTimeout.nanoseconds / 1_000_000_000)
+            + .seconds(size / GlanceClient.minimumUploadSpeed)
+        _ = try await target.waitForStores(image.id, required, timeout: timeout)
+        try await verifyTarget(against: image)
+        logger.info("copied into stores", metadata: ["stores": "\(lacking.joined(separator: ","))"])
     }
 
     /// The copy is complete and verified; if this fails the next run sees metadata drift.

@@ -33,14 +33,18 @@ public enum Replication {
         let rules = options.rules.withProvenance(source.name)
         var targets: [CatalogEndpoint] = []
         var plans: [CatalogPlan] = []
+        var requiredStores: [[String]] = []
         for location in targetLocations {
             let target = CatalogEndpoint(location, http: http, token: options.token, logger: logger)
+            var planOptions = options.audit.planOptions(source: source.name)
+            planOptions.requiredStores = try await stores(of: target, options.stores)
+            requiredStores.append(planOptions.requiredStores ?? [])
             let plan = CatalogPlan(
                 source: sourceImages,
                 target: try await target.listImages(),
                 scope: options.scope,
                 rules: rules,
-                options: options.audit.planOptions(source: source.name)
+                options: planOptions
             )
             logger.info(
                 "planned",
@@ -106,7 +110,11 @@ public enum Replication {
         let results = await execute(
             work,
             plans: plans,
-            transfers: transfers,
+            transfers: transfers.enumerated().map { index, transfer in
+                var transfer = transfer
+                transfer.requiredStores = requiredStores[index]
+                return transfer
+            },
             context: context,
             options: options,
             logger: logger
@@ -129,6 +137,28 @@ public enum Replication {
             )
         }
         return report
+    }
+
+    /// The stores a target's images must be in: those listed (each checked against the target's own), or
+    /// every store the target has. Nil when none are asked for, or for a dump directory.
+    static func stores(of target: CatalogEndpoint, _ selection: StoreSelection?) async throws -> [String]? {
+        guard let selection, case .glance(let client) = target else { return nil }
+        let known = try await client.listStores()
+        switch selection {
+        case .all:
+            guard !known.isEmpty else {
+                throw ReplicatorError.invalidOption("--all-stores: \(client.endpoint.root) is not a multi-store Glance")
+            }
+            return known
+        case .listed(let wanted):
+            if let unknown = wanted.first(where: { !known.contains($0) }) {
+                throw ReplicatorError.invalidOption(
+                    "--stores: \(client.endpoint.root) has no store '\(unknown)' (it has: "
+                        + "\(known.isEmpty ? "none, it is not a multi-store Glance" : known.joined(separator: ", ")))"
+                )
+            }
+            return wanted
+        }
     }
 
     /// Where an image's result goes in the report: the target, and the image's place in that target's plan.
@@ -238,6 +268,11 @@ public enum Replication {
         for key in item.updates {
             let plan = plans[key.target].images[key.plan]
             do {
+                if plan.action == .copyToStores, let image = plan.source {
+                    try await transfers[key.target].ensureStores(image, transfers[key.target].requiredStores)
+                    report(key, .success(()))
+                    continue
+                }
                 if plan.action == .delete {
                     try await transfers[key.target].target.deleteImage(plan.id)
                     logger.info(
@@ -276,6 +311,12 @@ public enum Replication {
         for (key, outcome) in zip(item.copies, outcomes) {
             switch outcome {
             case .success(let bytes):
+                do {
+                    try await transfers[key.target].ensureStores(image, transfers[key.target].requiredStores)
+                } catch {
+                    report(key, .failure(ImageCopy.replicatorError(error)))
+                    continue
+                }
                 logger.info(
                     "copied",
                     metadata: [
@@ -317,6 +358,8 @@ struct WorkItem: Sendable {
                     byID[image.id, default: WorkItem(id: image.id, image: image.source)].updates.append(key)
                 case .delete:
                     byID[image.id, default: WorkItem(id: image.id, image: image.target)].updates.append(key)
+                case .copyToStores:
+                    byID[image.id, default: WorkItem(id: image.id, image: image.source)].updates.append(key)
                 case .none, .conflict, .ignore: continue
                 }
             }

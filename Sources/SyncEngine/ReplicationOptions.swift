@@ -31,6 +31,9 @@ public struct ReplicationOptions: Sendable {
     public var window: TimeWindow?
     /// Set by SIGINT/SIGTERM.
     public var stop: StopRequest?
+    /// Stores of multi-store targets every image must be in: listed (`--stores`), or all a target has
+    /// (`--all-stores`); nil leaves stores to each target's default.
+    public var stores: StoreSelection?
     /// How data reaches the targets (`--upload-method`).
     public var uploadMethod: UploadMethod = .auto
     /// Duplicates, pruning (see `ReplicationOptions+audit.swift`).
@@ -80,4 +83,10 @@ public struct ReplicationOptions: Sendable {
         if let value = ProcessInfo.processInfo.environment[variable], value.hasPrefix("/") { return value }
         return "\(NSHomeDirectory())/\(fallback)"
     }
+}
+
+/// Which stores of a multi-store target images must be in.
+public enum StoreSelection: Sendable, Hashable {
+    case listed([String])
+    case all
 }

@@ -16,6 +16,7 @@ enum HTMLReport {
                 ("metadata drift", String(s.metadataDrift), "metadata_drift"),
                 ("data conflict", String(s.dataConflict), "data_conflict"), ("extra", String(s.extra), "extra"),
                 ("same content, other id", String(s.sameContentOtherID), "same_content_other_id"),
+                ("missing in stores", String(s.missingInStores), "missing_in_stores"),
                 ("to copy", ReportOutput.humanBytes(s.bytesToCopy), "bytes"),
                 ("to delete", String(s.toDelete), "extra"),
             ]

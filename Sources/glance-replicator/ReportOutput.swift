@@ -85,6 +85,7 @@ enum ReportOutput {
             + "\(s.dataConflict) data conflict, \(s.extra) extra"
         // Issue 4's counts appear only when non-zero, so the line scripts already match stays as it was.
         if s.sameContentOtherID > 0 { line += ", \(s.sameContentOtherID) same content under another id" }
+        if s.missingInStores > 0 { line += ", \(s.missingInStores) missing in stores" }
         line += "; \(humanBytes(s.bytesToCopy)) to copy"
         if s.toDelete > 0 { line += ", \(s.toDelete) to delete" }
         if !dryRun {

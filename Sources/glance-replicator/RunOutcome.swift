@@ -18,7 +18,9 @@ enum RunOutcome {
             ExitStatus.printError(refusal.message)
         }
         if dryRun {
-            if images.contains(where: { [.copy, .updateMetadata, .conflict, .delete].contains($0.action) }) {
+            if images.contains(where: {
+                [.copy, .updateMetadata, .conflict, .delete, .copyToStores].contains($0.action)
+            }) {
                 throw ExitStatus.Finished(code: ExitStatus.differences)
             }
         } else {

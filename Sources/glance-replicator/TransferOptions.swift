@@ -51,6 +51,18 @@ struct TransferOptions: ParsableArguments {
     var maxDuration: String?
 
     @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Stores of a multi-store target every image must be in (comma list; copy-image fills the rest).",
+            valueName: "list"
+        )
+    )
+    var stores: String?
+
+    @Flag(name: .customLong("all-stores"), help: "Every image in every store of each multi-store target.")
+    var allStores = false
+
+    @Option(
         name: .customLong("upload-method"),
         help: """
             How data reaches a target: put (PUT /file), import (stage, then the glance-direct import), or auto \
@@ -72,6 +84,8 @@ struct TransferOptions: ParsableArguments {
     func validate() throws {
         _ = try spoolPolicy()
         _ = try bandwidthLimits()
+        if allStores && stores != nil { throw ValidationError("--stores and --all-stores exclude each other") }
+        if let stores, stores.split(separator: ",").isEmpty { throw ValidationError("--stores needs a store name") }
         if let maxTransfer, Quantity.bytes(maxTransfer) == nil {
             throw ValidationError("--max-transfer: '\(maxTransfer)' is not a size (e.g. 500M, 2G, 1048576)")
         }
@@ -129,6 +143,13 @@ struct TransferOptions: ParsableArguments {
         options.spool = try spoolPolicy()
         options.order = order
         options.uploadMethod = uploadMethod
+        if allStores {
+            options.stores = .all
+        } else if let stores {
+            options.stores = .listed(
+                stores.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+            )
+        }
         options.budget = TransferBudget(
             maxBytes: maxTransfer.flatMap(Quantity.bytes),
             maxSeconds: maxDuration.flatMap(Quantity.seconds)

@@ -80,11 +80,11 @@ struct ReportContractTests {
         let target = try #require((object["targets"] as? [[String: Any]])?.first)
         #expect(Set(target.keys) == ["target", "summary", "images"])
         let summary = try #require(target["summary"] as? [String: Any])
-        // schema_version 1 keys, and the keys issue 4 added (extensions only).
+        // schema_version 1 keys, and the keys added since (extensions only).
         #expect(
             Set(summary.keys) == [
                 "in_sync", "missing", "metadata_drift", "data_conflict", "extra", "bytes_to_copy",
-                "same_content_other_id", "to_delete",
+                "same_content_other_id", "to_delete", "missing_in_stores",
             ]
         )
         #expect(summary["bytes_to_copy"] as? Int == 5)

@@ -251,6 +251,38 @@ extension ReplicationTests {
             #expect(try await b.data(id) == data)
         }
 
+        @Test func copiesLandInEveryStoreAskedFor() async throws {
+            // The test regions have two file stores, fs (the default) and fs2 (scripts/glance-regions).
+            let (fresh, freshData) = try await seed(size: 2 * Self.mib, name: "stores-new")
+            let state = stateArguments()
+            let run = try CLIRunner.run(["replicate", a.root, b.root, "--stores", "fs,fs2"] + state)
+            #expect(run.status == 0, "stderr: \(run.stderr)")
+            #expect(try await b.image(fresh)?["stores"] as? String == "fs,fs2")
+            #expect(try await b.data(fresh) == freshData)
+
+            // An image already in sync in the default store only is missing in the other.
+            let (old, _) = try await seed(size: Self.mib, name: "stores-old")
+            #expect(try CLIRunner.run(["replicate", a.root, b.root] + state).status == 0)
+            #expect(try await b.image(old)?["stores"] as? String == "fs")
+            let plan = try CLIRunner.run(["replicate", a.root, b.root, "--all-stores", "--dry-run", "--format", "json"])
+            #expect(plan.status == 1, "stderr: \(plan.stderr)")
+            #expect(try plan.images()[old]?["state"] as? String == "missing_in_stores")
+            #expect(try plan.images()[old]?["action"] as? String == "copy_to_stores")
+            #expect(try plan.summary()["missing_in_stores"] == 1)
+            let fill = try CLIRunner.run(["replicate", a.root, b.root, "--all-stores"] + state)
+            #expect(fill.status == 0, "stderr: \(fill.stderr)")
+            let stores = (try await b.image(old)?["stores"] as? String ?? "").split(separator: ",").sorted()
+            #expect(stores == ["fs", "fs2"])
+            let again = try CLIRunner.run(["compare", a.root, b.root])
+            #expect(again.status == 0, "stderr: \(again.stderr)")
+        }
+
+        @Test func anUnknownStoreIsAUsageError() throws {
+            let run = try CLIRunner.run(["replicate", a.root, b.root, "--stores", "fs,nowhere"])
+            #expect(run.status == 2)
+            #expect(run.stderr.contains("no store 'nowhere'") && run.stderr.contains("fs2"), "\(run.stderr)")
+        }
+
         @Test func aJobFileMayLimitOneOfItsTargets() throws {
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("job-\(UUID().uuidString).yaml")
             try """
