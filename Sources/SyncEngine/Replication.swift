@@ -79,7 +79,7 @@ public enum Replication {
         let journal = try options.statePath.map { path throws(ReplicatorError) in try Journal(path: path) }
         let runID = try await journal?.beginRun(source: source.name, targets: targets.map(\.name))
         let counters = TransferCounters()
-        let work = WorkItem.items(plans: plans, order: options.order)
+        let work = WorkItem.items(plans: plans, order: options.order, priority: options.priority)
         let context = CopyContext(
             journal: journal,
             runID: runID,
@@ -347,7 +347,11 @@ struct WorkItem: Sendable {
     var fetchBytes: Int64 { copies.isEmpty ? 0 : image?.size ?? 0 }
 
     /// The run's work, in `order`.
-    static func items(plans: [CatalogPlan], order: TransferOrder) -> [WorkItem] {
+    static func items(
+        plans: [CatalogPlan],
+        order: TransferOrder,
+        priority: TransferPriority = TransferPriority()
+    ) -> [WorkItem] {
         var byID: [String: WorkItem] = [:]
         for (target, plan) in plans.enumerated() {
             for (index, image) in plan.images.enumerated() {
@@ -364,7 +368,7 @@ struct WorkItem: Sendable {
                 }
             }
         }
-        let sorted = order.sorted(byID.values.compactMap(\.image))
+        let sorted = priority.sorted(byID.values.compactMap(\.image), within: order)
         return sorted.compactMap { byID[$0.id] }
     }
 }

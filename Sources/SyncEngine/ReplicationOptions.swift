@@ -34,6 +34,8 @@ public struct ReplicationOptions: Sendable {
     /// Stores of multi-store targets every image must be in: listed (`--stores`), or all a target has
     /// (`--all-stores`); nil leaves stores to each target's default.
     public var stores: StoreSelection?
+    /// Which images start first (`--priority`), before `order` applies.
+    public var priority = TransferPriority()
     /// How data reaches the targets (`--upload-method`).
     public var uploadMethod: UploadMethod = .auto
     /// Duplicates, pruning (see `ReplicationOptions+audit.swift`).

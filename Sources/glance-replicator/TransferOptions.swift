@@ -71,6 +71,18 @@ struct TransferOptions: ParsableArguments {
     )
     var uploadMethod: UploadMethod = .auto
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            """
+            Images matching this rule start first: tag:NAME or property:KEY=VALUE. Repeatable: earlier rules \
+            go first; within each group --order applies.
+            """,
+            valueName: "rule"
+        )
+    )
+    var priority: [String] = []
+
     @Option(name: .long, help: "Order in which images start: size (smallest first), name or created.")
     var order: TransferOrder = .size
 
@@ -84,6 +96,9 @@ struct TransferOptions: ParsableArguments {
     func validate() throws {
         _ = try spoolPolicy()
         _ = try bandwidthLimits()
+        for rule in priority where TransferPriority.rule(rule) == nil {
+            throw ValidationError("--priority: '\(rule)' is not tag:NAME or property:KEY=VALUE")
+        }
         if allStores && stores != nil { throw ValidationError("--stores and --all-stores exclude each other") }
         if let stores, stores.split(separator: ",").isEmpty { throw ValidationError("--stores needs a store name") }
         if let maxTransfer, Quantity.bytes(maxTransfer) == nil {
@@ -142,6 +157,7 @@ struct TransferOptions: ParsableArguments {
         options.statePath = journal.path
         options.spool = try spoolPolicy()
         options.order = order
+        options.priority = TransferPriority(rules: priority.compactMap(TransferPriority.rule))
         options.uploadMethod = uploadMethod
         if allStores {
             options.stores = .all

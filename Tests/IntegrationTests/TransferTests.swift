@@ -175,6 +175,26 @@ extension ReplicationTests {
             #expect(try await b.data(four.0) == four.1)
         }
 
+        @Test func priorityRulesDecideWhatFitsTheBudget() async throws {
+            let small = try await seed(size: 1 * Self.mib, name: "prio-small")
+            let mid = try await seed(size: 2 * Self.mib, name: "prio-mid")
+            let edgeID = newID()
+            try await a.seed(
+                edgeID,
+                data: randomData(4 * Self.mib),
+                ["name": "prio-edge", "visibility": "public", "tags": ["edge"]]
+            )
+            let run = try CLIRunner.run(
+                ["replicate", a.root, b.root, "--priority", "tag:edge", "--max-transfer", "5M", "--format", "json"]
+                    + stateArguments()
+            )
+            #expect(run.status == 0, "stderr: \(run.stderr)")
+            let images = try run.images()
+            #expect(images[edgeID]?["result"] as? String == "done", "the tagged image first, though the largest")
+            #expect(images[small.0]?["result"] as? String == "done")
+            #expect(images[mid.0]?["result"] as? String == "deferred")
+        }
+
         @Test func maxDurationStartsNothingOnceItIsPast() async throws {
             let first = try await seed(size: 3 * Self.mib, name: "first")
             let second = try await seed(size: 4 * Self.mib, name: "second")
