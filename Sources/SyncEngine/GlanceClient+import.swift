@@ -45,6 +45,31 @@ extension GlanceClient {
 }
 
 extension GlanceClient {
+    /// The import methods the endpoint offers (`GET /v2/info/import`); empty when it offers none.
+    func importMethods() async throws -> [String] {
+        struct Answer: Decodable {
+            struct Methods: Decodable { var value: [String] }
+            var methods: Methods
+
+            enum CodingKeys: String, CodingKey { case methods = "import-methods" }
+        }
+        let response = try await send(.GET, "/v2/info/import", expected: [200, 404])
+        guard response.status == 200 else { return [] }
+        return try decode(Answer.self, from: response, request: "GET /v2/info/import").methods.value
+    }
+
+    /// Refuses to start an import on an image that Glance is importing already (its import lock,
+    /// `os_glance_import_task`): a second one would fail, or race the first.
+    func requireNoImport(on record: ImageRecord) throws {
+        if let task = record.properties["os_glance_import_task"], !task.isEmpty {
+            throw ReplicatorError.imageBusy(
+                record.id,
+                endpoint: endpoint.root,
+                status: "\(record.status), import task \(task)"
+            )
+        }
+    }
+
     /// The stores of a multi-store Glance (`GET /v2/info/stores`); empty where the endpoint has none
     /// (a single-store Glance answers 404 or lists nothing).
     func listStores() async throws -> [String] {

@@ -53,6 +53,15 @@ struct ImageTransfer: Sendable {
                     + "--upload-method auto or import"
             )
         } catch let error as ReplicatorError where error.status == 403 && uploadMethod == .auto {
+            guard try await target.importMethods().contains("glance-direct") else {
+                throw ReplicatorError.requestFailed(
+                    target.endpoint.root,
+                    request: "PUT /v2/images/\(image.id)/file",
+                    status: 403,
+                    detail: "refused by the target's policy, and the target offers no glance-direct import "
+                        + "(GET /v2/info/import): no way to send it data with these credentials"
+                )
+            }
             importOnly.set()
             let refusal = ReplicatorError.uploadRefused(target.endpoint.root, detail: "")
             logger.notice("\(refusal.message)", metadata: ["error": "\(error)"])
@@ -111,6 +120,7 @@ struct ImageTransfer: Sendable {
         guard !required.isEmpty, let current = try await target.image(image.id) else { return }
         let lacking = required.filter { !current.stores.contains($0) }
         guard !lacking.isEmpty else { return }
+        try target.requireNoImport(on: current)
         try await target.copyImage(image.id, toStores: lacking)
         let size = image.size ?? 0
         let timeout =
