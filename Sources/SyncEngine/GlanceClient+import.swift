@@ -1,5 +1,6 @@
 import CatalogDiff
 import Foundation
+import NIOFoundationCompat
 
 extension GlanceClient {
     /// `POST /v2/images/{id}/import` with the `glance-direct` method: Glance moves the staged data into its
@@ -133,5 +134,14 @@ extension GlanceClient {
             try await Task.sleep(for: pause)
             pause = min(pause * 2, .seconds(2))
         }
+    }
+}
+
+extension GlanceClient {
+    /// The newest API version the endpoint speaks (`GET /versions`, answered 300 or 200), or nil when it does
+    /// not say: a proxy in front of Glance may hide the document, and then nothing is assumed missing.
+    func apiVersion() async -> GlanceAPIVersion? {
+        guard let response = try? await send(.GET, "/versions", expected: [200, 300]) else { return nil }
+        return GlanceAPIVersion(versionsDocument: Data(buffer: response.body))
     }
 }

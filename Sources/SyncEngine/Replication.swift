@@ -33,9 +33,11 @@ public enum Replication {
         let rules = options.rules.withProvenance(source.name)
         var targets: [CatalogEndpoint] = []
         var plans: [CatalogPlan] = []
+        await noteLimitations(of: source, logger: logger)
         var requiredStores: [[String]] = []
         for location in targetLocations {
             let target = CatalogEndpoint(location, http: http, token: options.token, logger: logger)
+            await noteLimitations(of: target, logger: logger)
             var planOptions = options.audit.planOptions(source: source.name)
             planOptions.requiredStores = try await stores(of: target, options.stores)
             requiredStores.append(planOptions.requiredStores ?? [])
@@ -137,6 +139,18 @@ public enum Replication {
             )
         }
         return report
+    }
+
+    /// Says once per endpoint what an older Glance lacks (the copies degrade: md5-only verification, no
+    /// imports, no stores).
+    static func noteLimitations(of endpoint: CatalogEndpoint, logger: Logger) async {
+        guard case .glance(let client) = endpoint, let version = await client.apiVersion() else { return }
+        let limitations = version.limitations
+        guard !limitations.isEmpty else { return }
+        logger.warning(
+            "older Glance: \(limitations.joined(separator: "; "))",
+            metadata: ["endpoint": "\(client.endpoint.root)", "api_version": "\(version)"]
+        )
     }
 
     /// The stores a target's images must be in: those listed (each checked against the target's own), or

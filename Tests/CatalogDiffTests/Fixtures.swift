@@ -9,6 +9,16 @@ enum Fixtures {
         }
         return try JSONDecoder().decode(ImageListPage.self, from: Data(contentsOf: url)).images
     }
+
+    /// A fixture file's bytes (`name` with its extension).
+    static func data(_ name: String) throws -> Data {
+        let base = (name as NSString).deletingPathExtension
+        let ext = (name as NSString).pathExtension
+        guard let url = Bundle.module.url(forResource: base, withExtension: ext, subdirectory: "Fixtures") else {
+            throw CocoaError(.fileNoSuchFile)
+        }
+        return try Data(contentsOf: url)
+    }
 }
 
 /// A source-side image with data, for building cases.
