@@ -238,12 +238,13 @@ struct ImageCopy: Sendable {
             do {
                 if !fresh || attempt > 1 { try await transfer.readyForUpload(image.id) }
                 try await record(transfer, "uploading")
-                let reader = SpoolReader(
+                var reader = SpoolReader(
                     file: file,
                     feed: feed,
                     pace: transfer.uploadPace,
                     onChunk: { context.counters.addWritten($0) }
                 )
+                reader.eventLoops = Array(transfer.target.http.eventLoopGroup.makeIterator())
                 try await transfer.sendData(reader, of: image, size: feed.size)
                 let stored = try await transfer.verifyTarget(against: image)
                 try verifyOtherMultihash(of: stored, in: file)
@@ -260,11 +261,7 @@ struct ImageCopy: Sendable {
                     metadata: ["error": "\(error)", "attempt": "\(attempt)"]
                 )
                 do {
-                    try await Task.sleep(
-                        for: .nanoseconds(
-                            transfer.target.retry.delay(beforeRetry: attempt, retryAfter: nil).nanoseconds
-                        )
-                    )
+                    try await Task.sleep(for: transfer.pauseBeforeUploadRetry(attempt))
                 } catch {
                     return .failure(Self.replicatorError(error))
                 }

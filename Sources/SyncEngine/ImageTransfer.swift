@@ -84,9 +84,8 @@ struct ImageTransfer: Sendable {
             } catch let error as ReplicatorError where attempt < maxAttempts(after: error) {
                 // A failed upload returns the image to `queued`, ready for another; any other state is not ours
                 // to retry into.
-                let delay = target.retry.delay(beforeRetry: attempt, retryAfter: nil)
                 logger.info("copy failed, retrying", metadata: ["error": "\(error)", "attempt": "\(attempt)"])
-                try await Task.sleep(nanoseconds: UInt64(delay.nanoseconds))
+                try await Task.sleep(for: pauseBeforeUploadRetry(attempt))
                 let current = try? await target.image(image.id)
                 guard current?.status == ImageStatus.queued else {
                     await giveUp(image.id, after: error)
@@ -152,6 +151,14 @@ struct ImageTransfer: Sendable {
             }
         }
         _ = try await target.updateImage(plan.id, ImageWrite.patch(for: plan.changes))
+    }
+
+    /// The pause before an upload is tried again: the usual backoff, but at least two seconds, because the
+    /// server may still be cleaning up the failed upload (returning the image to `queued`); an upload that
+    /// starts meanwhile meets a state change, and Glance answers that by deleting the image (410 Gone).
+    func pauseBeforeUploadRetry(_ attempt: Int) -> Duration {
+        let backoff = target.retry.delay(beforeRetry: attempt, retryAfter: nil)
+        return max(.seconds(2), .nanoseconds(backoff.nanoseconds))
     }
 
     /// Transient failures (connection errors, 5xx) are retried as often as requests are; a verification
