@@ -238,13 +238,12 @@ struct ImageCopy: Sendable {
             do {
                 if !fresh || attempt > 1 { try await transfer.readyForUpload(image.id) }
                 try await record(transfer, "uploading")
-                var reader = SpoolReader(
+                let reader = SpoolReader(
                     file: file,
                     feed: feed,
                     pace: transfer.uploadPace,
                     onChunk: { context.counters.addWritten($0) }
                 )
-                reader.eventLoops = Array(transfer.target.http.eventLoopGroup.makeIterator())
                 try await transfer.sendData(reader, of: image, size: feed.size)
                 let stored = try await transfer.verifyTarget(against: image)
                 try verifyOtherMultihash(of: stored, in: file)

@@ -31,8 +31,9 @@ struct ImageTransfer: Sendable {
     /// Sends an image's data to the target: `PUT /file`, or the interoperable import flow (stage, then the
     /// `glance-direct` import, polled to `active`) when asked or once the target has refused `PUT /file`
     /// with 403, as clouds whose policy allows data only through imports do.
-    func sendData<Bytes: AsyncSequence & Sendable>(_ bytes: Bytes, of image: ImageRecord, size: Int64) async throws
+    func sendData<Bytes: AsyncSequence & Sendable>(_ data: Bytes, of image: ImageRecord, size: Int64) async throws
     where Bytes.Element == ByteBuffer {
+        let bytes = EventLoopPacedBody(base: data, eventLoops: Array(target.http.eventLoopGroup.makeIterator()))
         if uploadMethod == .import || importOnly.isSet {
             try await target.stage(image.id, bytes, size: size)
             try await target.importStaged(image.id)

@@ -11,9 +11,7 @@ struct SpoolReader: AsyncSequence, Sendable {
     let file: SpoolFile
     let feed: SpoolFeed
     let pace: RateLimiter?
-    /// The event loops the uploads run on: each chunk waits until they have handled the writes queued
-    /// before it (see `next()`).
-    var eventLoops: [any EventLoop] = []
+
     /// Called with each chunk's size as it is passed to the upload.
     let onChunk: @Sendable (Int) -> Void
 
@@ -37,14 +35,7 @@ struct SpoolReader: AsyncSequence, Sendable {
             }
             let count = Int(Swift.min(Int64(SpoolReader.chunkSize), releasable - offset))
             try await reader.pace?.take(count)
-            if offset > 0, !reader.eventLoops.isEmpty {
-                // The spool is read at disk speed, and AsyncHTTPClient asks for the next chunk before the event
-                // loop has queued the last one and found the socket full: without this round trip the chunks
-                // pile up in memory. Event loops run their tasks in order, so once a no-op ran on each, every
-                // earlier write has reached its channel and its backpressure holds.
-                let hops = reader.eventLoops.map { $0.submit {} }
-                try await EventLoopFuture.andAllSucceed(hops, on: reader.eventLoops[0]).get()
-            }
+
             let chunk = try reader.file.read(at: offset, count: count)
             guard chunk.readableBytes == count else {
                 throw ReplicatorError.spool(
