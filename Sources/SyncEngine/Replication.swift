@@ -13,8 +13,22 @@ public enum Replication {
         options: ReplicationOptions,
         logger: Logger
     ) async throws -> Report {
-        try await HTTPClient.withHTTPClient(configuration: .replicator) { http in
-            try await run(source: source, targets: targets, options: options, http: http, logger: logger)
+        try CatalogEndpoint.requireWritable(targets, when: options.writes)
+        let sessions = try CloudSessions(
+            locations: [source] + targets,
+            token: options.token,
+            environment: options.environment
+        )
+        return try await HTTPClient.withHTTPClient(configuration: sessions.configuration(.replicator, logger: logger)) {
+            http in
+            try await run(
+                source: source,
+                targets: targets,
+                options: options,
+                http: http,
+                tokens: sessions.providers(http: http, logger: logger),
+                logger: logger
+            )
         }
     }
 
@@ -23,10 +37,11 @@ public enum Replication {
         targets targetLocations: [ImageLocation],
         options: ReplicationOptions,
         http: HTTPClient,
+        tokens: CloudSessions.Providers,
         logger: Logger
     ) async throws -> Report {
         try CatalogEndpoint.requireWritable(targetLocations, when: options.writes)
-        let source = CatalogEndpoint(sourceLocation, http: http, token: options.token, logger: logger)
+        let source = try await CatalogEndpoint.resolve(sourceLocation, http: http, tokens: tokens, logger: logger)
         let sourceImages = try await source.listImages()
         logger.info("listed source", metadata: ["images": "\(sourceImages.count)", "source": "\(source.name)"])
         // Every copy names its source (provenance, for --prune); the property itself is never compared.
@@ -34,7 +49,7 @@ public enum Replication {
         var targets: [CatalogEndpoint] = []
         var plans: [CatalogPlan] = []
         for location in targetLocations {
-            let target = CatalogEndpoint(location, http: http, token: options.token, logger: logger)
+            let target = try await CatalogEndpoint.resolve(location, http: http, tokens: tokens, logger: logger)
             let plan = CatalogPlan(
                 source: sourceImages,
                 target: try await target.listImages(),

@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+
+/// `cloud:` locations against a real Keystone 30 and two Glance regions behind keystonemiddleware, through
+/// the built binary with the clouds.yaml `scripts/keystone` writes (OS_CLIENT_CONFIG_FILE).
+@Suite(
+    "Clouds of clouds.yaml with a real Keystone",
+    .serialized,
+    .enabled(if: KeystoneCloud.available, "no Keystone: run scripts/test (KEYSTONE_CLOUDS_YAML)")
+)
+struct KeystoneTests {
+    let cloud: KeystoneCloud
+    let environment: [String: String]
+
+    init() async throws {
+        cloud = try await KeystoneCloud.login()
+        try await cloud.wipe("region-a")
+        try await cloud.wipe("region-b")
+        environment = [
+            "OS_CLIENT_CONFIG_FILE": try #require(KeystoneCloud.cloudsFile), "OS_CLOUD": "", "OS_AUTH_TOKEN": "",
+        ]
+    }
+
+    /// Every secret of clouds.yaml and every fernet token (they start with gAAAA) is absent from `text`.
+    func expectNoSecrets(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        for secret in KeystoneCloud.secrets + [cloud.token, "gAAAA"] {
+            #expect(
+                !text.contains(secret),
+                "output shows a secret (\(secret.prefix(5))...)",
+                sourceLocation: sourceLocation
+            )
+        }
+    }
+
+    @Test(arguments: ["replicator", "replicator-appcred"])
+    func replicatesBetweenTwoRegionsOfOneCloud(_ name: String) async throws {
+        let id = UUID().uuidString.lowercased()
+        try await cloud.seed("region-a", id: id, name: "kc-\(name)", data: Data(repeating: 7, count: 100_000))
+        let source = "cloud:\(name)/region-a"
+        let target = "cloud:\(name)/region-b"
+        let arguments = ["--visibility", "private", "--format", "json"]
+        let result = try CLIRunner.run(["replicate", source, target, "-v"] + arguments, environment: environment)
+        #expect(result.status == 0, "stderr: \(result.stderr.suffix(2000))")
+        #expect(try await cloud.imageIDs("region-b") == [id])
+        // The Glance URLs come from the catalog; the report names them.
+        let report = try result.json()
+        #expect(report["source"] as? String == (try cloud.root("region-a")))
+        expectNoSecrets(result.stdout + result.stderr)
+        let compare = try CLIRunner.run(["compare", source, target] + arguments, environment: environment)
+        #expect(compare.status == 0, "stderr: \(compare.stderr)")
+    }
+
+    @Test func twoCloudsWithTwoLoginsWork() async throws {
+        let id = UUID().uuidString.lowercased()
+        try await cloud.seed("region-a", id: id, name: "kc-two", data: Data(repeating: 1, count: 1000))
+        let result = try CLIRunner.run(
+            ["replicate", "cloud:replicator-appcred/region-a", "cloud:replicator/region-b", "--visibility", "private"],
+            environment: environment
+        )
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        #expect(try await cloud.imageIDs("region-b") == [id])
+    }
+
+    @Test func wrongPasswordExitsFourWithOneLine() throws {
+        var environment = environment
+        environment["OS_CLOUD"] = "replicator"
+        environment["OS_PASSWORD"] = "not-the-password-xyzzy"
+        let result = try CLIRunner.run(
+            ["compare", "cloud:replicator/region-a", "cloud:replicator/region-b", "-v"],
+            environment: environment
+        )
+        #expect(result.status == 4, "stderr: \(result.stderr)")
+        let errors = result.stderr.split(separator: "\n").filter { $0.hasPrefix("glance-replicator: error:") }
+        #expect(errors.count == 1)
+        #expect(
+            errors.first?.contains("refused the credentials of cloud replicator (HTTP 401)") == true,
+            "\(result.stderr)"
+        )
+        #expect(!result.stderr.contains("not-the-password-xyzzy"))
+        expectNoSecrets(result.stdout + result.stderr)
+    }
+
+    @Test(arguments: [
+        (
+            ["compare", "cloud:replicator/region-z", "cloud:replicator/region-b"], 4,
+            "cloud replicator has no region region-z"
+        ),
+        (["compare", "cloud:replicator", "cloud:replicator/region-b"], 2, "name one as cloud:replicator/REGION"),
+        (["compare", "cloud:nowhere/region-a", "cloud:replicator/region-b"], 2, "cloud 'nowhere' is not in"),
+    ])
+    func unusableCloudLocationsSayWhich(_ arguments: [String], _ status: Int32, _ message: String) throws {
+        let result = try CLIRunner.run(arguments, environment: environment)
+        #expect(result.status == status, "stderr: \(result.stderr)")
+        #expect(result.stderr.contains(message), "stderr: \(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count == 1, "stderr: \(result.stderr)")
+    }
+}
