@@ -6,7 +6,8 @@ import FoundationNetworking
 
 /// The real Keystone 30 and its two keystonemiddleware-guarded Glance regions that `scripts/test` starts
 /// (`scripts/keystone`, `GLANCE_AUTH=keystone scripts/glance-regions`), reached through the clouds.yaml it
-/// writes. Arranges test state with its own tokens, independent of the code under test.
+/// writes. Arranges test state with its own tokens, independent of the code under test; a new token for
+/// each call, because `scripts/test` runs Keystone with short-lived tokens (KEYSTONE_TOKEN_EXPIRATION).
 struct KeystoneCloud: Sendable {
     static var cloudsFile: String? { ProcessInfo.processInfo.environment["KEYSTONE_CLOUDS_YAML"] }
     static var available: Bool { cloudsFile.map { FileManager.default.fileExists(atPath: $0) } ?? false }
@@ -19,7 +20,8 @@ struct KeystoneCloud: Sendable {
     }
 
     let authURL: String
-    let token: String
+    let user: String
+    let password: String
     /// Glance's URL by region, from the token's catalog.
     let glance: [String: String]
 
@@ -27,9 +29,13 @@ struct KeystoneCloud: Sendable {
     static func login(
         user: String = "replicator-admin",
         password: String = "replicator-admin-secret"
-    ) async throws
-        -> KeystoneCloud
-    {
+    ) async throws -> KeystoneCloud {
+        let (authURL, _, glance) = try await issue(user: user, password: password)
+        return KeystoneCloud(authURL: authURL, user: user, password: password, glance: glance)
+    }
+
+    /// A token of the user and the catalog's public image endpoints by region.
+    static func issue(user: String, password: String) async throws -> (String, String, [String: String]) {
         let yaml = try String(
             contentsOfFile: try cloudsFile ?? { throw Failure(description: "no clouds.yaml") }(),
             encoding: .utf8
@@ -68,7 +74,7 @@ struct KeystoneCloud: Sendable {
                 }
             }
         }
-        return KeystoneCloud(authURL: authURL, token: token, glance: glance)
+        return (authURL, token, glance)
     }
 
     @discardableResult
@@ -83,7 +89,7 @@ struct KeystoneCloud: Sendable {
     {
         var request = URLRequest(url: URL(string: url)!)
         request.httpMethod = method
-        request.setValue(token, forHTTPHeaderField: "X-Auth-Token")
+        request.setValue(try await Self.issue(user: user, password: password).1, forHTTPHeaderField: "X-Auth-Token")
         request.setValue("application/json", forHTTPHeaderField: "Accept")
         if let body {
             request.httpBody = body
