@@ -36,6 +36,9 @@ public struct CloudSessions: Sendable {
         }
         self.clouds = clouds
         tls = try Self.commonTLS(clouds.values.sorted { $0.name < $1.name })
+        if let caFile = tls.caFile, !FileManager.default.isReadableFile(atPath: caFile) {
+            throw ReplicatorError.cloudConfig("cacert \(caFile)", "no such readable file (cacert or OS_CACERT)")
+        }
     }
 
     static func commonTLS(_ clouds: [CloudConfig]) throws(ReplicatorError) -> CloudConfig.TLS {

@@ -111,7 +111,7 @@ extension GlanceClient {
         let detail = Self.serverMessage(body)
         let request = "\(method.rawValue) \(path.split(separator: "?").first ?? "")"
         if status == 401 {
-            return .authenticationRefused(endpoint.root, status: status, detail: detail)
+            return .authenticationRefused(endpoint.root, status: status, detail: detail, renewedToken: tokens.renews)
         }
         return .unexpectedResponse(endpoint.root, request: request, status: status, detail: detail)
     }

@@ -186,8 +186,19 @@ public struct ReplicatorError: Error, Sendable, Hashable, CustomStringConvertibl
         Self(.unreachable, "cannot reach \(endpoint): \(reason)")
     }
 
-    public static func authenticationRefused(_ endpoint: String, status: Int, detail: String) -> Self {
-        let hint = status == 401 ? "check --token / OS_AUTH_TOKEN" : "the credentials lack the needed role"
+    /// `renewedToken`: the token came from a cloud's Keystone and a new one was refused too.
+    public static func authenticationRefused(
+        _ endpoint: String,
+        status: Int,
+        detail: String,
+        renewedToken: Bool = false
+    ) -> Self {
+        let hint =
+            status != 401
+            ? "the credentials lack the needed role"
+            : renewedToken
+                ? "a new Keystone token was refused too: check the cloud's project and Glance's keystone_authtoken"
+                : "check --token / OS_AUTH_TOKEN"
         return Self(
             .authenticationRefused,
             "\(endpoint) refused the request (HTTP \(status))\(detail.isEmpty ? "" : ": \(detail)"); \(hint)",

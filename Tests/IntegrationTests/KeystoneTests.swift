@@ -118,4 +118,31 @@ struct KeystoneTests {
         #expect(result.stderr.contains(message), "stderr: \(result.stderr)")
         #expect(result.stderr.split(separator: "\n").count == 1, "stderr: \(result.stderr)")
     }
+
+    @Test func insecureIsWarnedAboutAndAMissingCACertRefused() throws {
+        var insecure = environment
+        insecure["OS_INSECURE"] = "true"
+        let warned = try CLIRunner.run(
+            ["compare", "cloud:replicator/region-a", "cloud:replicator/region-b"],
+            environment: insecure
+        )
+        #expect(warned.status == 0, "stderr: \(warned.stderr)")
+        #expect(warned.stderr.contains("TLS certificates are not verified"), "stderr: \(warned.stderr)")
+        let quiet = try CLIRunner.run(
+            ["compare", "cloud:replicator/region-a", "cloud:replicator/region-b"],
+            environment: environment
+        )
+        #expect(!quiet.stderr.contains("TLS certificates are not verified"), "stderr: \(quiet.stderr)")
+        var missing = environment
+        missing["OS_CACERT"] = "/nonexistent/ca.pem"
+        let refused = try CLIRunner.run(
+            ["compare", "cloud:replicator/region-a", "cloud:replicator/region-b"],
+            environment: missing
+        )
+        #expect(refused.status == 2, "stderr: \(refused.stderr)")
+        #expect(
+            refused.stderr
+                == "glance-replicator: error: cacert /nonexistent/ca.pem: no such readable file (cacert or OS_CACERT)\n"
+        )
+    }
 }

@@ -1,3 +1,6 @@
+import Foundation
+import Logging
+import NIOSSL
 import Testing
 
 @testable import SyncEngine
@@ -214,4 +217,38 @@ struct CloudsFileTests {
         #expect(error?.category == .usage)
         #expect(try CloudSessions.commonTLS([file.cloud("replicator", environment: [:])]) == .system)
     }
+
+    @Test func tlsOptionsReachTheHTTPClientConfiguration() throws {
+        let sessions = try CloudSessions(
+            locations: [.cloud(CloudLocation(name: "lab", region: nil))],
+            token: nil,
+            environment: ["OS_CLIENT_CONFIG_FILE": try writeClouds(cloudsYAML)],
+            currentDirectory: "/nonexistent"
+        )
+        #expect(sessions.tls == CloudConfig.TLS(verify: false))
+        let configuration = sessions.configuration(.replicator, logger: Logger(label: "tls-test"))
+        #expect(configuration.tlsConfiguration?.certificateVerification == CertificateVerification.none)
+        let plain = try CloudSessions(locations: [], token: "t", environment: [:])
+        #expect(plain.configuration(.replicator, logger: Logger(label: "tls-test")).tlsConfiguration == nil)
+    }
+
+    @Test func missingCACertIsAConfigurationError() throws {
+        let error = #expect(throws: ReplicatorError.self) {
+            try CloudSessions(
+                locations: [.cloud(CloudLocation(name: "by-id", region: nil))],
+                token: nil,
+                environment: ["OS_CLIENT_CONFIG_FILE": try writeClouds(cloudsYAML)],
+                currentDirectory: "/nonexistent"
+            )
+        }
+        #expect(error?.category == .usage)
+        #expect(error?.message == "cacert /etc/ssl/private-ca.pem: no such readable file (cacert or OS_CACERT)")
+    }
+}
+
+/// A clouds.yaml in the temporary directory, for the lookup through OS_CLIENT_CONFIG_FILE.
+private func writeClouds(_ yaml: String) throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("clouds-\(UUID().uuidString).yaml").path
+    try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+    return path
 }
