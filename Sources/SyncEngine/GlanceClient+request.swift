@@ -113,6 +113,9 @@ extension GlanceClient {
         if status == 401 {
             return .authenticationRefused(endpoint.root, status: status, detail: detail, renewedToken: tokens.renews)
         }
+        if status == 403, let refusal = RoleRefusal(glanceMessage: detail) {
+            return .roleRefused(endpoint.root, request: request, refusal: refusal, detail: detail)
+        }
         return .unexpectedResponse(endpoint.root, request: request, status: status, detail: detail)
     }
 

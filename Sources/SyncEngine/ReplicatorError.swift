@@ -250,6 +250,23 @@ public struct ReplicatorError: Error, Sendable, Hashable, CustomStringConvertibl
         )
     }
 
+    /// Glance's policy refused one image for a role the credentials lack: that image fails, the run goes on.
+    public static func roleRefused(
+        _ endpoint: String,
+        request: String,
+        refusal: RoleRefusal,
+        detail: String
+    )
+        -> Self
+    {
+        Self(
+            .requestFailed,
+            "\(request) on \(endpoint) answered HTTP 403: \(detail); Glance's default policy allows "
+                + "\(refusal.policy) to the \(refusal.role) role only, which the credentials lack",
+            status: 403
+        )
+    }
+
     public static func dataMismatch(_ detail: String) -> Self {
         Self(.dataMismatch, detail)
     }

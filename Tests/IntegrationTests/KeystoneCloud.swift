@@ -116,10 +116,10 @@ struct KeystoneCloud: Sendable {
         }
     }
 
-    /// A private active image of project demo holding `data`.
-    func seed(_ region: String, id: String, name: String, data: Data) async throws {
+    /// An active image of project demo holding `data` (private unless said).
+    func seed(_ region: String, id: String, name: String, data: Data, visibility: String = "private") async throws {
         let fields: [String: Any] = [
-            "id": id, "name": name, "disk_format": "raw", "container_format": "bare", "visibility": "private",
+            "id": id, "name": name, "disk_format": "raw", "container_format": "bare", "visibility": visibility,
         ]
         try await call(
             "POST",

@@ -145,4 +145,36 @@ struct KeystoneTests {
                 == "glance-replicator: error: cacert /nonexistent/ca.pem: no such readable file (cacert or OS_CACERT)\n"
         )
     }
+
+    /// With the member role Glance refuses to make an image public (403 publicize_image): that image fails
+    /// with a line naming the admin role, the private one is copied, and the admin cloud copies both.
+    @Test func imageTheRoleCannotPublishIsReportedWithTheRole() async throws {
+        let publicID = UUID().uuidString.lowercased()
+        let privateID = UUID().uuidString.lowercased()
+        try await cloud.seed(
+            "region-a",
+            id: publicID,
+            name: "kc-pub",
+            data: Data(repeating: 9, count: 100),
+            visibility: "public"
+        )
+        try await cloud.seed("region-a", id: privateID, name: "kc-priv", data: Data(count: 100))
+        let arguments = ["--visibility", "public,private", "--concurrency", "1", "--format", "json"]
+        let member = try CLIRunner.run(
+            ["replicate", "cloud:replicator/region-a", "cloud:replicator/region-b"] + arguments,
+            environment: environment
+        )
+        #expect(member.status == 3, "stderr: \(member.stderr)")
+        #expect(
+            member.stdout.contains("allows publicize_image to the admin role only, which the credentials lack"),
+            "stdout: \(member.stdout.prefix(3000))"
+        )
+        #expect(try await cloud.imageIDs("region-b").contains(privateID))
+        let admin = try CLIRunner.run(
+            ["replicate", "cloud:replicator-admin/region-a", "cloud:replicator-admin/region-b"] + arguments,
+            environment: environment
+        )
+        #expect(admin.status == 0, "stderr: \(admin.stderr) stdout: \(admin.stdout.prefix(3000))")
+        #expect(Set(try await cloud.imageIDs("region-b")).isSuperset(of: [publicID, privateID]))
+    }
 }
