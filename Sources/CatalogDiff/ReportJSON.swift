@@ -108,6 +108,10 @@ public enum ReportJSON {
         }
         if !target.images.isEmpty { json.markNotEmpty() }
         json.close("]")
+        if let owner = target.owner {
+            json.key("owner")
+            json.string(owner.rawValue)
+        }
         if let refusal = target.pruneRefused {
             json.key("prune_refused")
             json.open("{")

@@ -20,6 +20,8 @@ struct ImageTransfer: Sendable {
     let logger: Logger
     /// This target's upload limit (`--bwlimit TARGET=RATE`).
     var uploadPace: RateLimiter? = nil
+    /// `--preserve-owner` on a target whose credentials may set it: new records carry the source's owner.
+    var preserveOwner = false
 
     /// Streams the image from the source (no spool), retrying into the same record; returns the bytes moved.
     func copyStreaming(_ plan: ImagePlan, pace: RateLimiter?, counters: TransferCounters) async throws -> Int64 {
@@ -103,7 +105,7 @@ struct ImageTransfer: Sendable {
         var reusable = existing
         if reusable == nil {
             do {
-                _ = try await target.createImage(ImageWrite.createBody(for: image, rules: rules))
+                _ = try await target.createImage(ImageWrite.createBody(for: image, rules: rules, owner: preserveOwner))
                 logger.debug("created target record")
                 return
             } catch let error as ReplicatorError where error.status == 409 {

@@ -79,6 +79,13 @@ public enum Replication {
                 )
             }
         )
+        var preserveOwner: [Bool] = []
+        for (index, target) in targets.enumerated() where options.preserveOwner {
+            guard case .glance(let client) = target else { continue }
+            let allowed = try await client.tokens.hasRole("admin") ?? true
+            report.targets[index].owner = allowed ? .preserved : .replicatingProject
+            preserveOwner.append(allowed)
+        }
         guard options.writes else { return report }
         let targetClients = try targets.map { target throws(ReplicatorError) -> GlanceClient in
             guard case .glance(let client) = target else {
@@ -108,13 +115,14 @@ public enum Replication {
             counters: counters,
             observer: options.observer
         )
-        let transfers = targetClients.map { target in
+        let transfers = targetClients.enumerated().map { index, target in
             var targetLogger = logger
             targetLogger[metadataKey: "target"] = "\(target.endpoint.root)"
             var transfer = ImageTransfer(source: source, target: target, rules: rules, logger: targetLogger)
             transfer.uploadPace = options.targetBandwidthLimits[target.endpoint.root].map {
                 RateLimiter(bytesPerSecond: $0)
             }
+            transfer.preserveOwner = preserveOwner.indices.contains(index) && preserveOwner[index]
             return transfer
         }
         let results = await execute(

@@ -33,6 +33,8 @@ public struct ReplicationOptions: Sendable {
     public var stop: StopRequest?
     /// Duplicates, pruning (see `ReplicationOptions+audit.swift`).
     public var audit = Audit()
+    /// New copies keep the source's owner where the target's credentials have the admin role.
+    public var preserveOwner = false
     /// Where `cloud:` locations find clouds.yaml and the OS_* variables (the process's, unless a test says).
     public var environment: [String: String] = ProcessInfo.processInfo.environment
 

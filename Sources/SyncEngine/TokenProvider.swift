@@ -64,6 +64,12 @@ public actor TokenProvider {
         return try await renew(reason: current == nil ? "first" : "expiring")
     }
 
+    /// Whether the token carries `role`; nil for a fixed token (its roles are unknown: Glance decides).
+    public func hasRole(_ role: String) async throws -> Bool? {
+        guard case .keystone = source else { return nil }
+        return try await keystoneToken().roles.contains(role)
+    }
+
     /// Glance answered 401 with `token`: the next `token()` gets a new one, unless another request already
     /// renewed it.
     public func rejected(_ token: String?) {

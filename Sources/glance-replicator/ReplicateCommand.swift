@@ -40,6 +40,13 @@ struct ReplicateCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Plan and report, write nothing; exit 1 when there is work to do.")
     var dryRun = false
 
+    @Flag(
+        name: .long,
+        help:
+            "New copies keep the source's owner where the target's credentials have the admin role (the report says which)."
+    )
+    var preserveOwner = false
+
     @OptionGroup var common: CommonOptions
     @OptionGroup(title: "Transfer options") var transfer: TransferOptions
 
@@ -63,6 +70,7 @@ struct ReplicateCommand: AsyncParsableCommand {
         var options = try common.options(mode: .replicate(dryRun: dryRun))
         try transfer.apply(to: &options)
         pruning.apply(to: &options)
+        options.preserveOwner = preserveOwner
         // JSON logs are read by machines: the per-image log lines stand in for progress unless bars are asked for.
         let style = common.unattended.logFormat == .json && transfer.progress == .auto ? .none : transfer.progress
         let display = dryRun ? nil : ProgressDisplay.make(style)

@@ -38,7 +38,9 @@ enum ReportOutput {
     static func table(_ report: Report) -> String {
         var out = "source: \(report.source)\n"
         for target in report.targets {
-            out += "target: \(target.target)\n\n"
+            out += "target: \(target.target)\n"
+            if let owner = target.owner { out += "owner: \(owner.message)\n" }
+            out += "\n"
             let header = ["STATE", "ACTION", "RESULT", "SIZE", "ID", "NAME"]
             let rows = target.images.map { image in
                 [

@@ -39,6 +39,8 @@ struct ReportJSONTests {
                 error: index % 4 == 1 ? "it broke: \"quoted\" \u{2028}" : nil
             )
         }
+        var owned = TargetReport(target: "http://owned", summary: PlanSummary([]), images: [])
+        owned.owner = .replicatingProject
         return Report(
             source: "http://src/v2",
             dryRun: false,
@@ -50,6 +52,7 @@ struct ReportJSONTests {
                     pruneRefused: plan.pruneRefused
                 ),
                 TargetReport(target: "http://empty", summary: PlanSummary([]), images: []),
+                owned,
             ]
         )
     }
@@ -58,6 +61,7 @@ struct ReportJSONTests {
         let report = Self.richReport()
         #expect(report.targets[0].pruneRefused != nil)
         #expect(report.targets[0].images.contains { $0.sameContentAs != nil })
+        #expect(report.targets[2].owner != nil)
         let expected = try Self.encoder().encode(report)
         let written = Data(ReportJSON.encode(report))
         #expect(

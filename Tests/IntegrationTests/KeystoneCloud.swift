@@ -110,6 +110,12 @@ struct KeystoneCloud: Sendable {
         return (object?["images"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
     }
 
+    /// The owner of an image (nil when there is none).
+    func owner(_ region: String, _ id: String) async throws -> String? {
+        let data = try await call("GET", try root(region) + "/v2/images/\(id)", expect: [200])
+        return (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["owner"] as? String
+    }
+
     func wipe(_ region: String) async throws {
         for id in try await imageIDs(region) {
             try await call("DELETE", try root(region) + "/v2/images/\(id)", expect: [204, 404])
@@ -117,10 +123,18 @@ struct KeystoneCloud: Sendable {
     }
 
     /// An active image of project demo holding `data` (private unless said).
-    func seed(_ region: String, id: String, name: String, data: Data, visibility: String = "private") async throws {
-        let fields: [String: Any] = [
+    func seed(
+        _ region: String,
+        id: String,
+        name: String,
+        data: Data,
+        visibility: String = "private",
+        owner: String? = nil
+    ) async throws {
+        var fields: [String: Any] = [
             "id": id, "name": name, "disk_format": "raw", "container_format": "bare", "visibility": visibility,
         ]
+        if let owner { fields["owner"] = owner }
         try await call(
             "POST",
             try root(region) + "/v2/images",

@@ -177,4 +177,45 @@ struct KeystoneTests {
         #expect(admin.status == 0, "stderr: \(admin.stderr) stdout: \(admin.stdout.prefix(3000))")
         #expect(Set(try await cloud.imageIDs("region-b")).isSuperset(of: [publicID, privateID]))
     }
+
+    /// --preserve-owner: the admin cloud keeps another project's owner; the member cloud's copies belong to
+    /// the replicating project, and the report says so.
+    @Test func preserveOwnerNeedsTheAdminRole() async throws {
+        let foreignID = UUID().uuidString.lowercased()
+        try await cloud.seed(
+            "region-a",
+            id: foreignID,
+            name: "kc-foreign",
+            data: Data(repeating: 5, count: 100),
+            owner: "other-project"
+        )
+        let admin = try CLIRunner.run(
+            [
+                "replicate", "cloud:replicator-admin/region-a", "cloud:replicator-admin/region-b", "--visibility",
+                "private", "--preserve-owner", "--format", "json",
+            ],
+            environment: environment
+        )
+        #expect(admin.status == 0, "stderr: \(admin.stderr) stdout: \(admin.stdout.prefix(2000))")
+        let adminTarget = (try admin.json()["targets"] as? [[String: Any]])?.first
+        #expect(adminTarget?["owner"] as? String == "preserved")
+        #expect(try await cloud.owner("region-b", foreignID) == "other-project")
+
+        let ownID = UUID().uuidString.lowercased()
+        try await cloud.seed("region-a", id: ownID, name: "kc-own", data: Data(repeating: 6, count: 100))
+        let member = try CLIRunner.run(
+            [
+                "replicate", "cloud:replicator/region-a", "cloud:replicator/region-b", "--visibility", "private",
+                "--preserve-owner",
+            ],
+            environment: environment
+        )
+        #expect(member.status == 0, "stderr: \(member.stderr) stdout: \(member.stdout.prefix(2000))")
+        #expect(
+            member.stdout.contains(
+                "owner: new copies are owned by the replicating project (keeping the source's owner needs the admin role)"
+            )
+        )
+        #expect(try await cloud.owner("region-b", ownID) == cloud.owner("region-a", ownID))
+    }
 }
