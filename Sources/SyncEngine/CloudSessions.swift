@@ -88,7 +88,7 @@ public struct CloudSessions: Sendable {
         /// The Glance endpoint of a location and the provider of its tokens (a cloud authenticates here).
         func glance(for location: CloudLocation) async throws -> (GlanceEndpoint, TokenProvider) {
             guard let cloud = clouds[location.name], let provider = byCloud[location.name] else {
-                throw ReplicatorError.unknownCloud(location.name, searched: [], known: clouds.keys.sorted())
+                throw ReplicatorError.unknownCloud(location.name, file: nil, searched: [], known: clouds.keys.sorted())
             }
             let token = try await provider.keystoneToken()
             let region = try location.region ?? cloud.defaultRegion()

@@ -9,6 +9,8 @@ import Yams
 public struct CloudsFile: Sendable {
     /// The files read, for the message when a cloud is not found.
     public var searched: [String]
+    /// The clouds.yaml read (nil when none was found).
+    public var file: String?
     /// The clouds by name, each as a YAML mapping (secure.yaml already merged in).
     var clouds: [String: YAMLValue]
 
@@ -37,6 +39,7 @@ public struct CloudsFile: Sendable {
 
     init(searched: [String], clouds: [String: YAMLValue]) {
         self.searched = searched
+        file = searched.count == 1 ? searched[0] : nil
         self.clouds = clouds
     }
 
@@ -88,6 +91,7 @@ public struct CloudsFile: Sendable {
             file.merge(secure: try parse(overlay.1, path: overlay.0))
         }
         file.searched = main.map { [$0.0] } ?? clouds
+        file.file = main?.0
         return file
     }
 
@@ -148,7 +152,7 @@ public struct CloudsFile: Sendable {
         if let entry = clouds[name]?.map {
             Self.flatten(entry, into: &values, regions: &regions)
         } else if !(name == "envvars" && environment["OS_AUTH_URL"] != nil) {
-            throw ReplicatorError.unknownCloud(name, searched: searched, known: names)
+            throw ReplicatorError.unknownCloud(name, file: file, searched: searched, known: names)
         }
         let selected = name == "envvars" || environment["OS_CLOUD"] == name
         for (variable, key) in Self.authVariables where selected {

@@ -110,14 +110,17 @@ public struct ReplicatorError: Error, Sendable, Hashable, CustomStringConvertibl
         Self(.cloudConfig, "\(source): \(detail)")
     }
 
-    public static func unknownCloud(_ name: String, searched: [String], known: [String]) -> Self {
-        let files =
-            searched.count == 1 ? searched[0] : "no clouds.yaml (looked for \(searched.joined(separator: ", ")))"
+    /// `file`: the clouds.yaml read, nil when none was found in `searched`.
+    public static func unknownCloud(_ name: String, file: String?, searched: [String], known: [String]) -> Self {
+        guard let file else {
+            return Self(
+                .cloudConfig,
+                "cloud '\(name)' is not defined: no clouds.yaml found (looked for \(searched.joined(separator: ", "))); "
+                    + "set OS_CLIENT_CONFIG_FILE"
+            )
+        }
         let list = known.isEmpty ? "it has no clouds" : "it has \(known.joined(separator: ", "))"
-        return Self(
-            .cloudConfig,
-            "cloud '\(name)' is not in \(files); \(searched.count == 1 ? list : "set OS_CLIENT_CONFIG_FILE")"
-        )
+        return Self(.cloudConfig, "cloud '\(name)' is not in \(file); \(list)")
     }
 
     public static func cloudIncomplete(_ name: String, missing: String) -> Self {

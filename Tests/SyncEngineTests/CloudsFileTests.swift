@@ -162,6 +162,21 @@ struct CloudsFileTests {
         #expect(error?.message.contains("by-id, lab, replicator") == true)
     }
 
+    @Test func noCloudsYAMLSaysWhereItLooked() throws {
+        let file = try CloudsFile.load(
+            environment: ["HOME": "/nonexistent", "OS_CLIENT_CONFIG_FILE": "/nonexistent/c.yaml"],
+            currentDirectory: "/nonexistent"
+        )
+        let error = #expect(throws: ReplicatorError.self) { try file.cloud("prod", environment: [:]) }
+        #expect(error?.category == .usage)
+        #expect(
+            error?.message.hasPrefix(
+                "cloud 'prod' is not defined: no clouds.yaml found (looked for /nonexistent/c.yaml, /nonexistent/clouds.yaml"
+            ) == true
+        )
+        #expect(error?.message.hasSuffix("/etc/openstack/clouds.yml); set OS_CLIENT_CONFIG_FILE") == true)
+    }
+
     @Test(arguments: ["clouds: [a, b]", "clouds: {a: 1}", "clouds: {a: [", "- just a list"])
     func malformedFileIsAConfigurationError(_ yaml: String) {
         let error = #expect(throws: ReplicatorError.self) { try CloudsFile.parse(yaml, path: "x.yaml") }
@@ -219,10 +234,12 @@ struct CloudsFileTests {
     }
 
     @Test func tlsOptionsReachTheHTTPClientConfiguration() throws {
+        let path = try writeClouds(cloudsYAML)
+        defer { try? FileManager.default.removeItem(atPath: path) }
         let sessions = try CloudSessions(
             locations: [.cloud(CloudLocation(name: "lab", region: nil))],
             token: nil,
-            environment: ["OS_CLIENT_CONFIG_FILE": try writeClouds(cloudsYAML)],
+            environment: ["OS_CLIENT_CONFIG_FILE": path],
             currentDirectory: "/nonexistent"
         )
         #expect(sessions.tls == CloudConfig.TLS(verify: false))
@@ -233,11 +250,13 @@ struct CloudsFileTests {
     }
 
     @Test func missingCACertIsAConfigurationError() throws {
+        let path = try writeClouds(cloudsYAML)
+        defer { try? FileManager.default.removeItem(atPath: path) }
         let error = #expect(throws: ReplicatorError.self) {
             try CloudSessions(
                 locations: [.cloud(CloudLocation(name: "by-id", region: nil))],
                 token: nil,
-                environment: ["OS_CLIENT_CONFIG_FILE": try writeClouds(cloudsYAML)],
+                environment: ["OS_CLIENT_CONFIG_FILE": path],
                 currentDirectory: "/nonexistent"
             )
         }
