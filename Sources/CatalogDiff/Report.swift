@@ -44,9 +44,11 @@ public struct TargetReport: Sendable, Hashable, Encodable {
     public var pruneRefused: PruneRefusal?
     /// Present only with `--preserve-owner`: whether new copies keep the source's owner.
     public var owner: OwnerOutcome?
+    /// Present only with `--members`.
+    public var members: MemberSummary?
 
     enum CodingKeys: String, CodingKey {
-        case target, summary, images, owner
+        case target, summary, images, owner, members
         case pruneRefused = "prune_refused"
     }
 

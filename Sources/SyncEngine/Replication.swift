@@ -136,6 +136,18 @@ public enum Replication {
         for (key, result) in results {
             report.targets[key.target].images[key.plan] = result
         }
+        if options.members, case .glance(let sourceClient) = source {
+            for (index, target) in targetClients.enumerated() {
+                report.targets[index].members = await replicateMembers(
+                    source: sourceClient,
+                    target: target,
+                    sourceImages: sourceImages,
+                    images: report.targets[index].images,
+                    mapping: options.memberMap,
+                    logger: logger
+                )
+            }
+        }
         report.bytesRead = counters.bytesRead
         report.interruptedBy = options.stop?.signalName
         if let journal, let runID {

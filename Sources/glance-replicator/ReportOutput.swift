@@ -74,6 +74,10 @@ enum ReportOutput {
                     if let error = image.error { out += "    error: \(error)\n" }
                 }
             }
+            if let members = target.members {
+                out += "\nmembers: \(members.added) added to shared copies\n"
+                for error in members.errors { out += "    error: \(error)\n" }
+            }
             if let refusal = target.pruneRefused { out += "\nprune refused: \(refusal.message)\n" }
             out += "\n" + summaryLine(target, dryRun: report.dryRun) + "\n"
         }

@@ -41,6 +41,7 @@ struct ReportJSONTests {
         }
         var owned = TargetReport(target: "http://owned", summary: PlanSummary([]), images: [])
         owned.owner = .replicatingProject
+        owned.members = MemberSummary(added: 2, errors: ["image 1: refused \"quoted\""])
         return Report(
             source: "http://src/v2",
             dryRun: false,
@@ -62,6 +63,7 @@ struct ReportJSONTests {
         #expect(report.targets[0].pruneRefused != nil)
         #expect(report.targets[0].images.contains { $0.sameContentAs != nil })
         #expect(report.targets[2].owner != nil)
+        #expect(report.targets[2].members != nil)
         let expected = try Self.encoder().encode(report)
         let written = Data(ReportJSON.encode(report))
         #expect(

@@ -110,6 +110,13 @@ struct KeystoneCloud: Sendable {
         return (object?["images"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
     }
 
+    /// The member projects of an image, sorted.
+    func members(_ region: String, _ id: String) async throws -> [String] {
+        let data = try await call("GET", try root(region) + "/v2/images/\(id)/members", expect: [200])
+        let members = (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["members"] as? [[String: Any]]
+        return (members ?? []).compactMap { $0["member_id"] as? String }.sorted()
+    }
+
     /// The owner of an image (nil when there is none).
     func owner(_ region: String, _ id: String) async throws -> String? {
         let data = try await call("GET", try root(region) + "/v2/images/\(id)", expect: [200])

@@ -218,4 +218,47 @@ struct KeystoneTests {
         )
         #expect(try await cloud.owner("region-b", ownID) == cloud.owner("region-a", ownID))
     }
+
+    /// --members: a shared copy gets the source's member projects, mapped by --member-map where given.
+    @Test func membersOfSharedImagesAreReplicatedAndMapped() async throws {
+        let id = UUID().uuidString.lowercased()
+        try await cloud.seed(
+            "region-a",
+            id: id,
+            name: "kc-shared",
+            data: Data(repeating: 4, count: 100),
+            visibility: "shared"
+        )
+        for member in ["partner-1", "partner-2"] {
+            try await cloud.call(
+                "POST",
+                try cloud.root("region-a") + "/v2/images/\(id)/members",
+                body: Data(#"{"member": "\#(member)"}"#.utf8),
+                expect: [200]
+            )
+        }
+        let map = FileManager.default.temporaryDirectory.appendingPathComponent("members-\(id).yaml").path
+        try "partner-2: partner-b\n".write(toFile: map, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: map) }
+        let arguments = [
+            "replicate", "cloud:replicator/region-a", "cloud:replicator/region-b", "--visibility", "shared",
+            "--members",
+            "--member-map", map,
+        ]
+        let result = try CLIRunner.run(arguments + ["--format", "json"], environment: environment)
+        #expect(result.status == 0, "stderr: \(result.stderr) stdout: \(result.stdout.prefix(2000))")
+        let members = (try result.json()["targets"] as? [[String: Any]])?.first?["members"] as? [String: Any]
+        #expect(members?["added"] as? Int == 2)
+        #expect(try await cloud.members("region-b", id) == ["partner-1", "partner-b"])
+        // A second run finds nothing to add.
+        let again = try CLIRunner.run(arguments, environment: environment)
+        #expect(again.status == 0, "stderr: \(again.stderr)")
+        #expect(again.stdout.contains("members: 0 added to shared copies"), "stdout: \(again.stdout)")
+        let unshared = try CLIRunner.run(
+            ["replicate", "cloud:replicator/region-a", "cloud:replicator/region-b", "--members"],
+            environment: environment
+        )
+        #expect(unshared.status == 2)
+        #expect(unshared.stderr.contains("add shared to --visibility"))
+    }
 }
