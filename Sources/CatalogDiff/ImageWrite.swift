@@ -4,8 +4,15 @@ public enum ImageWrite {
     /// which is set only once the data is verified (a protected image cannot be deleted if the copy fails).
     /// `disk_format` and `container_format` are always sent: Glance refuses data without them. The
     /// provenance property, when the rules name one, marks the copy as this source's (see `Provenance`).
-    public static func createBody(for source: ImageRecord, rules: FieldRules) -> [String: MetadataValue] {
+    /// `owner` (`--preserve-owner`, credentials with the admin role) sends the source's owner; otherwise
+    /// Glance makes the replicating project the owner.
+    public static func createBody(
+        for source: ImageRecord,
+        rules: FieldRules,
+        owner: Bool = false
+    ) -> [String: MetadataValue] {
         var body = rules.metadata(of: source)
+        if owner, let sourceOwner = source.owner { body["owner"] = .string(sourceOwner) }
         if let provenance = rules.provenance { body[Provenance.property] = .string(provenance) }
         body["id"] = .string(source.id)
         body["protected"] = nil

@@ -42,9 +42,13 @@ public struct TargetReport: Sendable, Hashable, Encodable {
     public var images: [ImageReport]
     /// Present only when `--prune` deleted nothing because of `--max-delete`.
     public var pruneRefused: PruneRefusal?
+    /// Present only with `--preserve-owner`: whether new copies keep the source's owner.
+    public var owner: OwnerOutcome?
+    /// Present only with `--members`.
+    public var members: MemberSummary?
 
     enum CodingKeys: String, CodingKey {
-        case target, summary, images
+        case target, summary, images, owner, members
         case pruneRefused = "prune_refused"
     }
 
@@ -53,6 +57,22 @@ public struct TargetReport: Sendable, Hashable, Encodable {
         self.summary = summary
         self.images = images
         self.pruneRefused = pruneRefused
+    }
+}
+
+/// Who owns the copies `--preserve-owner` makes on a target.
+public enum OwnerOutcome: String, Sendable, Hashable, Encodable {
+    /// The source's owner (the credentials have the admin role, or a fixed token Glance will judge).
+    case preserved
+    /// The replicating project: setting another project's owner needs the admin role, which they lack.
+    case replicatingProject = "replicating_project"
+
+    public var message: String {
+        switch self {
+        case .preserved: "new copies keep the source's owner"
+        case .replicatingProject:
+            "new copies are owned by the replicating project (keeping the source's owner needs the admin role)"
+        }
     }
 }
 

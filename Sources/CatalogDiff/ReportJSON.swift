@@ -108,6 +108,24 @@ public enum ReportJSON {
         }
         if !target.images.isEmpty { json.markNotEmpty() }
         json.close("]")
+        if let members = target.members {
+            json.key("members")
+            json.open("{")
+            json.key("added")
+            json.integer(Int64(members.added))
+            json.key("errors")
+            json.open("[")
+            for error in members.errors {
+                json.element()
+                json.string(error)
+            }
+            json.close("]")
+            json.close("}")
+        }
+        if let owner = target.owner {
+            json.key("owner")
+            json.string(owner.rawValue)
+        }
         if let refusal = target.pruneRefused {
             json.key("prune_refused")
             json.open("{")

@@ -12,12 +12,25 @@ enum CatalogEndpoint: Sendable {
     case glance(GlanceClient)
     case dump(DumpDirectory)
 
-    init(_ location: ImageLocation, http: HTTPClient, token: String?, logger: Logger) {
+    /// The side a location names; a `cloud:` location authenticates with its Keystone first (its token is
+    /// shared with the cloud's other regions) and takes Glance's URL from the catalog.
+    static func resolve(
+        _ location: ImageLocation,
+        http: HTTPClient,
+        tokens: CloudSessions.Providers,
+        logger: Logger
+    ) async throws -> CatalogEndpoint {
         switch location {
         case .glance(let endpoint):
-            self = .glance(GlanceClient(endpoint: endpoint, http: http, token: token, logger: logger))
+            return .glance(GlanceClient(endpoint: endpoint, http: http, tokens: tokens.fixed, logger: logger))
         case .dump(let directory):
-            self = .dump(directory)
+            return .dump(directory)
+        case .cloud(let cloud):
+            let (endpoint, provider) = try await tokens.glance(for: cloud)
+            var logger = logger
+            logger[metadataKey: "location"] = "\(cloud)"
+            logger.debug("resolved", metadata: ["glance": "\(endpoint.root)"])
+            return .glance(GlanceClient(endpoint: endpoint, http: http, tokens: provider, logger: logger))
         }
     }
 

@@ -18,15 +18,21 @@ extension GlanceClient {
         status: Int, body: HTTPClientResponse.Body
     ) {
         let path = "/v2/images/\(id)/file"
-        var request = makeRequest(.GET, path)
-        if let offset { request.headers.add(name: "Range", value: "bytes=\(offset)-") }
-        let response: HTTPClientResponse
-        do {
-            response = try await http.execute(request, timeout: Self.requestTimeout, logger: logger)
-        } catch is CancellationError {
-            throw CancellationError()
-        } catch {
-            throw ReplicatorError.unreachable(endpoint.root, reason: Self.describe(error))
+        var renewed = false
+        var response: HTTPClientResponse
+        while true {
+            var request = try await makeRequest(.GET, path)
+            if let offset { request.headers.add(name: "Range", value: "bytes=\(offset)-") }
+            do {
+                response = try await http.execute(request, timeout: Self.requestTimeout, logger: logger)
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                throw ReplicatorError.unreachable(endpoint.root, reason: Self.describe(error))
+            }
+            guard response.status.code == 401, await renewAfterRefusal(request, alreadyRenewed: renewed) else { break }
+            _ = try? await response.body.collect(upTo: 1 << 20)
+            renewed = true
         }
         let status = Int(response.status.code)
         guard status == 200 || (status == 206 && offset != nil) else {
@@ -60,7 +66,9 @@ extension GlanceClient {
 
     private func put<Bytes: AsyncSequence & Sendable>(_ bytes: Bytes, size: Int64, to path: String) async throws
     where Bytes.Element == ByteBuffer {
-        var request = makeRequest(.PUT, path)
+        // Not repeated after a 401 (the body is a stream read once): the token is renewed before it
+        // expires, and Glance checks it when the request starts.
+        var request = try await makeRequest(.PUT, path)
         request.headers.replaceOrAdd(name: "Content-Type", value: "application/octet-stream")
         request.headers.add(name: "x-openstack-image-size", value: String(size))
         request.body = .stream(bytes, length: .known(size))

@@ -10,13 +10,22 @@ extension GlanceClient {
     static let requestTimeout: TimeAmount = .seconds(120)
     static let maxJSONBody = 256 * 1024 * 1024
 
-    func makeRequest(_ method: HTTPMethod, _ path: String) -> HTTPClientRequest {
+    /// A request with the current token (renewed first if it is about to expire).
+    func makeRequest(_ method: HTTPMethod, _ path: String) async throws -> HTTPClientRequest {
         var request = HTTPClientRequest(url: endpoint.root + path)
         request.method = method
         request.headers.add(name: "Accept", value: "application/json")
         request.headers.add(name: "User-Agent", value: "glance-replicator")
-        if let token { request.headers.add(name: "X-Auth-Token", value: token) }
+        if let token = try await tokens.token() { request.headers.add(name: "X-Auth-Token", value: token) }
         return request
+    }
+
+    /// After a 401: whether to send the request again with a new token (once per request, Keystone
+    /// tokens only; a fixed token refused is the operator's to fix).
+    func renewAfterRefusal(_ request: HTTPClientRequest, alreadyRenewed: Bool) async -> Bool {
+        guard !alreadyRenewed, tokens.renews else { return false }
+        await tokens.rejected(request.headers.first(name: "X-Auth-Token"))
+        return true
     }
 
     /// Sends a request with a small body (or none) and reads the whole answer, retrying connection errors,
@@ -29,8 +38,9 @@ extension GlanceClient {
         expected: Set<Int>
     ) async throws -> Response {
         var attempt = 1
+        var renewed = false
         while true {
-            var request = makeRequest(method, path)
+            var request = try await makeRequest(method, path)
             if let body {
                 request.body = .bytes(body)
                 if let contentType { request.headers.replaceOrAdd(name: "Content-Type", value: contentType) }
@@ -44,6 +54,10 @@ extension GlanceClient {
                 let status = Int(response.status.code)
                 if expected.contains(status) {
                     return Response(status: status, headers: response.headers, body: bytes)
+                }
+                if status == 401, await renewAfterRefusal(request, alreadyRenewed: renewed) {
+                    renewed = true
+                    continue
                 }
                 failure = httpError(method, path, status: status, body: bytes)
                 retryAfter = response.headers.first(name: "Retry-After").flatMap(Int64.init).map { .seconds($0) }
@@ -97,7 +111,10 @@ extension GlanceClient {
         let detail = Self.serverMessage(body)
         let request = "\(method.rawValue) \(path.split(separator: "?").first ?? "")"
         if status == 401 {
-            return .authenticationRefused(endpoint.root, status: status, detail: detail)
+            return .authenticationRefused(endpoint.root, status: status, detail: detail, renewedToken: tokens.renews)
+        }
+        if status == 403, let refusal = RoleRefusal(glanceMessage: detail) {
+            return .roleRefused(endpoint.root, request: request, refusal: refusal, detail: detail)
         }
         return .unexpectedResponse(endpoint.root, request: request, status: status, detail: detail)
     }

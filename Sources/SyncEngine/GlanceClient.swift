@@ -8,7 +8,8 @@ import NIOHTTP1
 public struct GlanceClient: Sendable {
     public let endpoint: GlanceEndpoint
     let http: HTTPClient
-    let token: String?
+    /// Where X-Auth-Token comes from: fixed (`--token`), or a cloud's Keystone, shared by its regions.
+    let tokens: TokenProvider
     let retry: RetryPolicy
     let logger: Logger
 
@@ -19,9 +20,19 @@ public struct GlanceClient: Sendable {
         retry: RetryPolicy = .default,
         logger: Logger
     ) {
+        self.init(endpoint: endpoint, http: http, tokens: TokenProvider(fixed: token), retry: retry, logger: logger)
+    }
+
+    public init(
+        endpoint: GlanceEndpoint,
+        http: HTTPClient,
+        tokens: TokenProvider,
+        retry: RetryPolicy = .default,
+        logger: Logger
+    ) {
         self.endpoint = endpoint
         self.http = http
-        self.token = token
+        self.tokens = tokens
         self.retry = retry
         var logger = logger
         logger[metadataKey: "endpoint"] = "\(endpoint.root)"

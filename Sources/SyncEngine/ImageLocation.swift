@@ -3,11 +3,14 @@ import Foundation
 /// Where a catalog lives, as the command line names it.
 ///
 /// `http(s)://HOST[:PORT][/PATH]` is a Glance endpoint (a trailing `/v2` is accepted and dropped);
-/// `HOST:PORT` is the old glance-replicator's form, over http; `dir:PATH` is a dump directory.
+/// `HOST:PORT` is the old glance-replicator's form, over http; `dir:PATH` is a dump directory;
+/// `cloud:NAME[/REGION]` is the Glance of a cloud of clouds.yaml, found in its Keystone catalog.
 public enum ImageLocation: Sendable, Hashable, CustomStringConvertible {
     case glance(GlanceEndpoint)
     /// A dump directory (`dir:PATH`): one `<id>.json` and `<id>.img` per image.
     case dump(DumpDirectory)
+    /// A region of a cloud (`cloud:NAME/REGION`, or `cloud:NAME` for a cloud with one region).
+    case cloud(CloudLocation)
 
     public init(parsing text: String) throws(ReplicatorError) {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
@@ -15,8 +18,9 @@ public enum ImageLocation: Sendable, Hashable, CustomStringConvertible {
             self = .dump(try DumpDirectory(location: trimmed))
             return
         }
-        for (prefix, kind) in [("cloud:", "cloud:NAME/REGION")] where trimmed.hasPrefix(prefix) {
-            throw ReplicatorError.unsupportedLocation(text, kind: kind)
+        if trimmed.hasPrefix("cloud:") {
+            self = .cloud(try CloudLocation(parsing: trimmed))
+            return
         }
         if trimmed.contains("://") {
             self = .glance(try GlanceEndpoint(url: trimmed))
@@ -29,8 +33,32 @@ public enum ImageLocation: Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .glance(let endpoint): endpoint.description
         case .dump(let directory): directory.description
+        case .cloud(let cloud): cloud.description
         }
     }
+}
+
+/// `cloud:NAME[/REGION]`: a cloud name of clouds.yaml and, unless the cloud has one region, the region.
+public struct CloudLocation: Sendable, Hashable, CustomStringConvertible {
+    public let name: String
+    public let region: String?
+
+    public init(name: String, region: String?) {
+        self.name = name
+        self.region = region
+    }
+
+    init(parsing text: String) throws(ReplicatorError) {
+        let rest = text.dropFirst("cloud:".count)
+        let parts = rest.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        guard let name = parts.first, !name.isEmpty, !name.contains(" "), parts.count == 1 || !parts[1].isEmpty
+        else {
+            throw ReplicatorError.invalidLocation(text)
+        }
+        self.init(name: name, region: parts.count == 2 ? parts[1] : nil)
+    }
+
+    public var description: String { "cloud:\(name)" + (region.map { "/\($0)" } ?? "") }
 }
 
 /// A Glance API root, e.g. `http://127.0.0.1:9292` or `https://cloud.example/image`.

@@ -21,6 +21,8 @@ struct ImageTransfer: Sendable {
     let logger: Logger
     /// This target's upload limit (`--bwlimit TARGET=RATE`).
     var uploadPace: RateLimiter? = nil
+    /// `--preserve-owner` on a target whose credentials may set it: new records carry the source's owner.
+    var preserveOwner = false
     /// Stores of a multi-store target each copy must end up in (`--stores`); empty for the default.
     var requiredStores: [String] = []
     /// How data reaches this target (`--upload-method`).
@@ -176,7 +178,7 @@ struct ImageTransfer: Sendable {
         var reusable = existing
         if reusable == nil {
             do {
-                _ = try await target.createImage(ImageWrite.createBody(for: image, rules: rules))
+                _ = try await target.createImage(ImageWrite.createBody(for: image, rules: rules, owner: preserveOwner))
                 logger.debug("created target record")
                 return
             } catch let error as ReplicatorError where error.status == 409 {

@@ -22,8 +22,15 @@ extension Replication {
         metaOnly: Bool,
         logger: Logger
     ) async throws -> Report {
-        try await HTTPClient.withHTTPClient(configuration: .replicator) { http in
-            let source = CatalogEndpoint(sourceLocation, http: http, token: options.token, logger: logger)
+        let sessions = try CloudSessions(
+            locations: [sourceLocation],
+            token: options.token,
+            environment: options.environment
+        )
+        return try await HTTPClient.withHTTPClient(configuration: sessions.configuration(.replicator, logger: logger)) {
+            http in
+            let tokens = sessions.providers(http: http, logger: logger)
+            let source = try await CatalogEndpoint.resolve(sourceLocation, http: http, tokens: tokens, logger: logger)
             guard case .glance(let client) = source else {
                 throw ReplicatorError.invalidOption(
                     "dump reads from a Glance endpoint; \(source.name) is already a dump (copy the directory instead)"

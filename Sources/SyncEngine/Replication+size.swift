@@ -11,8 +11,11 @@ extension Replication {
     ) async throws
         -> SizeReport
     {
-        try await HTTPClient.withHTTPClient(configuration: .replicator) { http in
-            let source = CatalogEndpoint(location, http: http, token: options.token, logger: logger)
+        let sessions = try CloudSessions(locations: [location], token: options.token, environment: options.environment)
+        return try await HTTPClient.withHTTPClient(configuration: sessions.configuration(.replicator, logger: logger)) {
+            http in
+            let tokens = sessions.providers(http: http, logger: logger)
+            let source = try await CatalogEndpoint.resolve(location, http: http, tokens: tokens, logger: logger)
             let images = try await source.listImages()
             logger.info("listed source", metadata: ["images": "\(images.count)", "source": "\(source.name)"])
             return SizeReport(source: source.name, catalog: images, scope: options.scope)

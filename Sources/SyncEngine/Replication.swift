@@ -13,8 +13,22 @@ public enum Replication {
         options: ReplicationOptions,
         logger: Logger
     ) async throws -> Report {
-        try await HTTPClient.withHTTPClient(configuration: .replicator) { http in
-            try await run(source: source, targets: targets, options: options, http: http, logger: logger)
+        try CatalogEndpoint.requireWritable(targets, when: options.writes)
+        let sessions = try CloudSessions(
+            locations: [source] + targets,
+            token: options.token,
+            environment: options.environment
+        )
+        return try await HTTPClient.withHTTPClient(configuration: sessions.configuration(.replicator, logger: logger)) {
+            http in
+            try await run(
+                source: source,
+                targets: targets,
+                options: options,
+                http: http,
+                tokens: sessions.providers(http: http, logger: logger),
+                logger: logger
+            )
         }
     }
 
@@ -23,10 +37,11 @@ public enum Replication {
         targets targetLocations: [ImageLocation],
         options: ReplicationOptions,
         http: HTTPClient,
+        tokens: CloudSessions.Providers,
         logger: Logger
     ) async throws -> Report {
         try CatalogEndpoint.requireWritable(targetLocations, when: options.writes)
-        let source = CatalogEndpoint(sourceLocation, http: http, token: options.token, logger: logger)
+        let source = try await CatalogEndpoint.resolve(sourceLocation, http: http, tokens: tokens, logger: logger)
         let sourceImages = try await source.listImages()
         logger.info("listed source", metadata: ["images": "\(sourceImages.count)", "source": "\(source.name)"])
         // Every copy names its source (provenance, for --prune); the property itself is never compared.
@@ -36,7 +51,7 @@ public enum Replication {
         await noteLimitations(of: source, logger: logger)
         var requiredStores: [[String]] = []
         for location in targetLocations {
-            let target = CatalogEndpoint(location, http: http, token: options.token, logger: logger)
+            let target = try await CatalogEndpoint.resolve(location, http: http, tokens: tokens, logger: logger)
             await noteLimitations(of: target, logger: logger)
             var planOptions = options.audit.planOptions(source: source.name)
             planOptions.requiredStores = try await stores(of: target, options.stores)
@@ -70,6 +85,13 @@ public enum Replication {
                 )
             }
         )
+        var preserveOwner: [Bool] = []
+        for (index, target) in targets.enumerated() where options.preserveOwner {
+            guard case .glance(let client) = target else { continue }
+            let allowed = try await client.tokens.hasRole("admin") ?? true
+            report.targets[index].owner = allowed ? .preserved : .replicatingProject
+            preserveOwner.append(allowed)
+        }
         guard options.writes else { return report }
         let targetClients = try targets.map { target throws(ReplicatorError) -> GlanceClient in
             guard case .glance(let client) = target else {
@@ -99,7 +121,7 @@ public enum Replication {
             counters: counters,
             observer: options.observer
         )
-        let transfers = targetClients.map { target in
+        let transfers = targetClients.enumerated().map { index, target in
             var targetLogger = logger
             targetLogger[metadataKey: "target"] = "\(target.endpoint.root)"
             var transfer = ImageTransfer(source: source, target: target, rules: rules, logger: targetLogger)
@@ -107,6 +129,7 @@ public enum Replication {
             transfer.uploadPace = options.targetBandwidthLimits[target.endpoint.root].map {
                 RateLimiter(bytesPerSecond: $0)
             }
+            transfer.preserveOwner = preserveOwner.indices.contains(index) && preserveOwner[index]
             return transfer
         }
         let results = await execute(
@@ -123,6 +146,18 @@ public enum Replication {
         )
         for (key, result) in results {
             report.targets[key.target].images[key.plan] = result
+        }
+        if options.members, case .glance(let sourceClient) = source {
+            for (index, target) in targetClients.enumerated() {
+                report.targets[index].members = await replicateMembers(
+                    source: sourceClient,
+                    target: target,
+                    sourceImages: sourceImages,
+                    images: report.targets[index].images,
+                    mapping: options.memberMap,
+                    logger: logger
+                )
+            }
         }
         report.bytesRead = counters.bytesRead
         report.interruptedBy = options.stop?.signalName

@@ -40,6 +40,14 @@ public struct ReplicationOptions: Sendable {
     public var uploadMethod: UploadMethod = .auto
     /// Duplicates, pruning (see `ReplicationOptions+audit.swift`).
     public var audit = Audit()
+    /// `--members`: shared copies get the source's member projects, mapped source id -> target id (ids not
+    /// in the map are the same on both sides, as within one Keystone).
+    public var members = false
+    public var memberMap: [String: String] = [:]
+    /// New copies keep the source's owner where the target's credentials have the admin role.
+    public var preserveOwner = false
+    /// Where `cloud:` locations find clouds.yaml and the OS_* variables (the process's, unless a test says).
+    public var environment: [String: String] = ProcessInfo.processInfo.environment
 
     public init(
         mode: Mode,

@@ -25,6 +25,9 @@ public struct ReplicatorError: Error, Sendable, Hashable, CustomStringConvertibl
         case dumpDataMissing
         case readOnlyLocation
         case reportUnwritable
+        case cloudConfig
+        case keystoneRefused
+        case catalog
     }
 
     /// How bad it is: decides whether the run goes on and the exit code.
@@ -51,7 +54,8 @@ public struct ReplicatorError: Error, Sendable, Hashable, CustomStringConvertibl
 
     public var category: Category {
         switch code {
-        case .invalidLocation, .unsupportedLocation, .invalidOption, .readOnlyLocation: .usage
+        case .invalidLocation, .unsupportedLocation, .invalidOption, .readOnlyLocation, .cloudConfig: .usage
+        case .keystoneRefused, .catalog: .fatal
         case .unreachable, .authenticationRefused, .malformedResponse, .unexpectedResponse, .journal: .fatal
         case .dumpUnreadable, .dumpUnwritable, .reportUnwritable: .fatal
         case .requestFailed, .dataMismatch, .idUnavailable, .imageBusy, .cannotRepair, .dumpDataMissing, .spool,
@@ -81,7 +85,7 @@ public struct ReplicatorError: Error, Sendable, Hashable, CustomStringConvertibl
         Self(
             .invalidLocation,
             "'\(text)' is not a location: use http(s)://HOST[:PORT][/PATH] or HOST:PORT for a Glance endpoint, "
-                + "or dir:PATH for a dump directory"
+                + "cloud:NAME[/REGION] for a cloud of clouds.yaml, or dir:PATH for a dump directory"
         )
     }
 
@@ -97,6 +101,76 @@ public struct ReplicatorError: Error, Sendable, Hashable, CustomStringConvertibl
         Self(
             .readOnlyLocation,
             "\(location): \(command) cannot write into a dump directory; use `dump SOURCE \(location)` to fill it"
+        )
+    }
+
+    // MARK: clouds and Keystone
+
+    /// clouds.yaml/secure.yaml (or a cloud in it) that cannot be used as written.
+    public static func cloudConfig(_ source: String, _ detail: String) -> Self {
+        Self(.cloudConfig, "\(source): \(detail)")
+    }
+
+    /// `file`: the clouds.yaml read, nil when none was found in `searched`.
+    public static func unknownCloud(_ name: String, file: String?, searched: [String], known: [String]) -> Self {
+        guard let file else {
+            return Self(
+                .cloudConfig,
+                "cloud '\(name)' is not defined: no clouds.yaml found (looked for \(searched.joined(separator: ", "))); "
+                    + "set OS_CLIENT_CONFIG_FILE"
+            )
+        }
+        let list = known.isEmpty ? "it has no clouds" : "it has \(known.joined(separator: ", "))"
+        return Self(.cloudConfig, "cloud '\(name)' is not in \(file); \(list)")
+    }
+
+    public static func cloudIncomplete(_ name: String, missing: String) -> Self {
+        Self(.cloudConfig, "cloud \(name) has no \(missing) (clouds.yaml, secure.yaml or OS_* variables)")
+    }
+
+    public static func regionRequired(cloud: String, regions: [String]) -> Self {
+        Self(
+            .cloudConfig,
+            "cloud \(cloud) has regions \(regions.joined(separator: ", ")): name one as cloud:\(cloud)/REGION"
+        )
+    }
+
+    /// Clouds whose TLS settings differ cannot share one run's HTTP client.
+    public static func tlsConflict(_ first: String, _ second: String) -> Self {
+        Self(.cloudConfig, "\(first) and \(second) ask for different cacert/verify settings; run them separately")
+    }
+
+    /// Keystone refused the credentials (wrong password or secret, unknown user, no role on the project).
+    public static func keystoneRefused(cloud: String, authURL: String, status: Int, detail: String) -> Self {
+        Self(
+            .keystoneRefused,
+            "Keystone \(authURL) refused the credentials of cloud \(cloud) (HTTP \(status))"
+                + "\(detail.isEmpty ? "" : ": \(detail)"); check the password, application credential or project",
+            status: status
+        )
+    }
+
+    public static func unknownRegion(cloud: String, region: String, known: [String]) -> Self {
+        Self(
+            .catalog,
+            "cloud \(cloud) has no region \(region) with an image endpoint"
+                + (known.isEmpty ? "" : " (its catalog has \(known.joined(separator: ", ")))")
+        )
+    }
+
+    public static func noImageEndpoint(cloud: String, region: String?, interface: String) -> Self {
+        Self(
+            .catalog,
+            "the catalog of cloud \(cloud) has no \(interface) image endpoint"
+                + (region.map { " in region \($0)" } ?? "") + " (is Glance registered in Keystone?)"
+        )
+    }
+
+    /// A region must be named: the cloud's catalog lists Glance in several.
+    public static func ambiguousRegion(cloud: String, regions: [String]) -> Self {
+        Self(
+            .catalog,
+            "cloud \(cloud) has image endpoints in \(regions.joined(separator: ", ")): name one as cloud:\(cloud)/REGION"
         )
     }
 
@@ -116,8 +190,19 @@ public struct ReplicatorError: Error, Sendable, Hashable, CustomStringConvertibl
         Self(.unreachable, "cannot reach \(endpoint): \(reason)")
     }
 
-    public static func authenticationRefused(_ endpoint: String, status: Int, detail: String) -> Self {
-        let hint = status == 401 ? "check --token / OS_AUTH_TOKEN" : "the credentials lack the needed role"
+    /// `renewedToken`: the token came from a cloud's Keystone and a new one was refused too.
+    public static func authenticationRefused(
+        _ endpoint: String,
+        status: Int,
+        detail: String,
+        renewedToken: Bool = false
+    ) -> Self {
+        let hint =
+            status != 401
+            ? "the credentials lack the needed role"
+            : renewedToken
+                ? "a new Keystone token was refused too: check the cloud's project and Glance's keystone_authtoken"
+                : "check --token / OS_AUTH_TOKEN"
         return Self(
             .authenticationRefused,
             "\(endpoint) refused the request (HTTP \(status))\(detail.isEmpty ? "" : ": \(detail)"); \(hint)",
@@ -176,6 +261,23 @@ public struct ReplicatorError: Error, Sendable, Hashable, CustomStringConvertibl
             .requestFailed,
             "\(request) on \(endpoint) answered HTTP \(status)\(detail.isEmpty ? "" : ": \(detail)")",
             status: status
+        )
+    }
+
+    /// Glance's policy refused one image for a role the credentials lack: that image fails, the run goes on.
+    public static func roleRefused(
+        _ endpoint: String,
+        request: String,
+        refusal: RoleRefusal,
+        detail: String
+    )
+        -> Self
+    {
+        Self(
+            .requestFailed,
+            "\(request) on \(endpoint) answered HTTP 403: \(detail); Glance's default policy allows "
+                + "\(refusal.policy) to the \(refusal.role) role only, which the credentials lack",
+            status: 403
         )
     }
 

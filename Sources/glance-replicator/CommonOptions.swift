@@ -21,7 +21,8 @@ struct CommonOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "X-Auth-Token sent to every endpoint (default: $OS_AUTH_TOKEN).",
+            "X-Auth-Token sent to http(s):// and HOST:PORT endpoints (default: $OS_AUTH_TOKEN); cloud:NAME/REGION "
+                + "locations get theirs from Keystone (clouds.yaml).",
             valueName: "token"
         )
     )

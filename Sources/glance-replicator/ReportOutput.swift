@@ -38,7 +38,9 @@ enum ReportOutput {
     static func table(_ report: Report) -> String {
         var out = "source: \(report.source)\n"
         for target in report.targets {
-            out += "target: \(target.target)\n\n"
+            out += "target: \(target.target)\n"
+            if let owner = target.owner { out += "owner: \(owner.message)\n" }
+            out += "\n"
             let header = ["STATE", "ACTION", "RESULT", "SIZE", "ID", "NAME"]
             let rows = target.images.map { image in
                 [
@@ -71,6 +73,10 @@ enum ReportOutput {
                     if let twin = image.sameContentAs { out += "    same data as target image \(twin)\n" }
                     if let error = image.error { out += "    error: \(error)\n" }
                 }
+            }
+            if let members = target.members {
+                out += "\nmembers: \(members.added) added to shared copies\n"
+                for error in members.errors { out += "    error: \(error)\n" }
             }
             if let refusal = target.pruneRefused { out += "\nprune refused: \(refusal.message)\n" }
             out += "\n" + summaryLine(target, dryRun: report.dryRun) + "\n"

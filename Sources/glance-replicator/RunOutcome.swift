@@ -27,9 +27,11 @@ enum RunOutcome {
             let failed = images.filter { $0.result == .failed }.count
             let conflicts = images.filter { $0.action == .conflict }.count
             let refused = report.targets.contains { $0.pruneRefused != nil }
-            if failed + conflicts > 0 || refused {
+            let memberErrors = report.targets.compactMap(\.members).map(\.errors.count).reduce(0, +)
+            if failed + conflicts + memberErrors > 0 || refused {
                 var parts: [String] = []
                 if failed > 0 { parts.append("\(failed) failed") }
+                if memberErrors > 0 { parts.append("members of \(memberErrors) shared images not replicated") }
                 if conflicts > 0 { parts.append("\(conflicts) in data_conflict (never overwritten)") }
                 if refused { parts.append("--prune deleted nothing (over --max-delete)") }
                 ExitStatus.printError(parts.joined(separator: ", ") + "; the other images are done, see the report")

@@ -27,6 +27,13 @@ struct ImageWriteTests {
         #expect(body["container_format"] == .string("bare"))
     }
 
+    @Test(arguments: [(true, MetadataValue?.some(.string("someone"))), (false, nil)])
+    func createBodyCarriesTheOwnerOnlyWhenPreserved(_ preserve: Bool, _ owner: MetadataValue?) {
+        var source = activeImage("id-1", name: "n")
+        source.owner = "someone"
+        #expect(ImageWrite.createBody(for: source, rules: FieldRules(excluded: []), owner: preserve)["owner"] == owner)
+    }
+
     @Test func patchReplacesBaseFieldsAddsAndRemovesProperties() throws {
         let changes = [
             FieldChange(field: "name", source: .string("new"), target: .string("old")),

@@ -39,6 +39,9 @@ struct ReportJSONTests {
                 error: index % 4 == 1 ? "it broke: \"quoted\" \u{2028}" : nil
             )
         }
+        var owned = TargetReport(target: "http://owned", summary: PlanSummary([]), images: [])
+        owned.owner = .replicatingProject
+        owned.members = MemberSummary(added: 2, errors: ["image 1: refused \"quoted\""])
         return Report(
             source: "http://src/v2",
             dryRun: false,
@@ -50,6 +53,7 @@ struct ReportJSONTests {
                     pruneRefused: plan.pruneRefused
                 ),
                 TargetReport(target: "http://empty", summary: PlanSummary([]), images: []),
+                owned,
             ]
         )
     }
@@ -58,6 +62,8 @@ struct ReportJSONTests {
         let report = Self.richReport()
         #expect(report.targets[0].pruneRefused != nil)
         #expect(report.targets[0].images.contains { $0.sameContentAs != nil })
+        #expect(report.targets[2].owner != nil)
+        #expect(report.targets[2].members != nil)
         let expected = try Self.encoder().encode(report)
         let written = Data(ReportJSON.encode(report))
         #expect(

@@ -21,7 +21,7 @@ struct CommandLineTests {
     @Test(arguments: [
         (["compare", "ftp://x", "http://127.0.0.1:2"], "'ftp://x' is not a location"),
         (["compare", "justahost", "http://127.0.0.1:2"], "is not a location"),
-        (["compare", "cloud:prod/r1", "http://127.0.0.1:2"], "not supported"),
+        (["compare", "cloud:no-such-cloud/r1", "http://127.0.0.1:2"], "cloud 'no-such-cloud' is not"),
         (["compare", "127.0.0.1:1", "127.0.0.1:2", "--visibility", "pubic"], "'pubic' is not one of"),
         (["compare", "127.0.0.1:1", "127.0.0.1:2", "--format", "yaml"], "yaml"),
         (["replicate", "127.0.0.1:1"], "Missing expected argument"),

@@ -101,4 +101,24 @@ struct RetryPolicyTests {
     @Test func negativeRetryAfterIsNotANegativeDelay() {
         #expect(Self.policy.delay(beforeRetry: 1, retryAfter: .seconds(-1)) == .zero)
     }
+
+    @Test(arguments: [
+        ("You are not authorized to complete publicize_image action.", "publicize_image"),
+        ("You are not authorized to complete copy_image action.", "copy_image"),
+        ("You are not permitted to create images owned by 'p2'.", "setting the owner"),
+    ])
+    func forbiddenByPolicyNamesTheMissingRole(_ message: String, _ policy: String) throws {
+        let refusal = try #require(RoleRefusal(glanceMessage: message))
+        #expect(refusal.policy == policy)
+        #expect(refusal.role == "admin")
+        let error = ReplicatorError.roleRefused(
+            "http://g",
+            request: "POST /v2/images",
+            refusal: refusal,
+            detail: message
+        )
+        #expect(error.category == .image)
+        #expect(error.message.hasSuffix("allows \(policy) to the admin role only, which the credentials lack"))
+        #expect(RoleRefusal(glanceMessage: "Forbidden to delete a protected image") == nil)
+    }
 }

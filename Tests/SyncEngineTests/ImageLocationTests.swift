@@ -47,11 +47,21 @@ struct ImageLocationTests {
         #expect(error?.status == nil)
     }
 
-    @Test(arguments: [("cloud:foo/bar", "cloud:NAME/REGION")])
-    func unsupportedLocationIsAUsageError(_ text: String, _ kind: String) {
+    @Test(arguments: [
+        ("cloud:prod/region-a", "prod", "region-a"), ("cloud:prod", "prod", nil),
+        ("cloud:lab/Region/One", "lab", "Region/One"),
+    ])
+    func cloudLocationNamesCloudAndRegion(_ text: String, _ name: String, _ region: String?) throws {
+        let location = try ImageLocation(parsing: text)
+        #expect(location == .cloud(CloudLocation(name: name, region: region)))
+        #expect(location.description == text)
+    }
+
+    @Test(arguments: ["cloud:", "cloud:/region-a", "cloud:prod/", "cloud:my cloud/r"])
+    func incompleteCloudLocationIsAUsageError(_ text: String) {
         let error = #expect(throws: ReplicatorError.self) { try ImageLocation(parsing: text) }
         #expect(error?.category == .usage)
-        #expect(error?.message == "'\(text)': \(kind) locations are not supported by this version")
+        #expect(error?.message.contains("cloud:NAME[/REGION]") == true)
     }
 
     @Test(arguments: [

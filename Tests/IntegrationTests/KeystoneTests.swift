@@ -1,0 +1,264 @@
+import Foundation
+import Testing
+
+/// `cloud:` locations against a real Keystone 30 and two Glance regions behind keystonemiddleware, through
+/// the built binary with the clouds.yaml `scripts/keystone` writes (OS_CLIENT_CONFIG_FILE).
+@Suite(
+    "Clouds of clouds.yaml with a real Keystone",
+    .serialized,
+    .enabled(if: KeystoneCloud.available, "no Keystone: run scripts/test (KEYSTONE_CLOUDS_YAML)")
+)
+struct KeystoneTests {
+    let cloud: KeystoneCloud
+    let environment: [String: String]
+
+    init() async throws {
+        cloud = try await KeystoneCloud.login()
+        try await cloud.wipe("region-a")
+        try await cloud.wipe("region-b")
+        environment = [
+            "OS_CLIENT_CONFIG_FILE": try #require(KeystoneCloud.cloudsFile), "OS_CLOUD": "", "OS_AUTH_TOKEN": "",
+        ]
+    }
+
+    /// Every secret of clouds.yaml and every fernet token (they start with gAAAA) is absent from `text`.
+    func expectNoSecrets(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        for secret in KeystoneCloud.secrets + ["gAAAA"] {
+            #expect(
+                !text.contains(secret),
+                "output shows a secret (\(secret.prefix(5))...)",
+                sourceLocation: sourceLocation
+            )
+        }
+    }
+
+    @Test(arguments: ["replicator", "replicator-appcred"])
+    func replicatesBetweenTwoRegionsOfOneCloud(_ name: String) async throws {
+        let id = UUID().uuidString.lowercased()
+        try await cloud.seed("region-a", id: id, name: "kc-\(name)", data: Data(repeating: 7, count: 100_000))
+        let source = "cloud:\(name)/region-a"
+        let target = "cloud:\(name)/region-b"
+        let arguments = ["--visibility", "private", "--format", "json"]
+        let result = try CLIRunner.run(["replicate", source, target, "-v"] + arguments, environment: environment)
+        #expect(result.status == 0, "stderr: \(result.stderr.suffix(2000))")
+        #expect(try await cloud.imageIDs("region-b") == [id])
+        // The Glance URLs come from the catalog; the report names them.
+        let report = try result.json()
+        #expect(report["source"] as? String == (try cloud.root("region-a")))
+        expectNoSecrets(result.stdout + result.stderr)
+        let compare = try CLIRunner.run(["compare", source, target] + arguments, environment: environment)
+        #expect(compare.status == 0, "stderr: \(compare.stderr)")
+    }
+
+    /// `scripts/test` runs Keystone with KEYSTONE_TOKEN_EXPIRATION=20: a copy slowed to ~30 s by --bwlimit
+    /// outlives the token it started with, and the requests after it carry a renewed one.
+    @Test(.enabled(if: (Int(ProcessInfo.processInfo.environment["KEYSTONE_TOKEN_EXPIRATION"] ?? "") ?? 3600) <= 30))
+    func runLongerThanATokensLifeCompletes() async throws {
+        let lifetime = Int(ProcessInfo.processInfo.environment["KEYSTONE_TOKEN_EXPIRATION"] ?? "") ?? 3600
+        let id = UUID().uuidString.lowercased()
+        let size = 64 * 1024 * (lifetime + 10)
+        try await cloud.seed("region-a", id: id, name: "kc-long", data: Data(repeating: 3, count: size))
+        let started = ContinuousClock.now
+        let result = try CLIRunner.run(
+            [
+                "replicate", "cloud:replicator/region-a", "cloud:replicator/region-b", "--visibility", "private",
+                "--bwlimit", "64K", "-v",
+            ],
+            environment: environment
+        )
+        #expect(result.status == 0, "stderr: \(result.stderr.suffix(3000))")
+        #expect(ContinuousClock.now - started > .seconds(lifetime), "the run must outlive the first token")
+        #expect(try await cloud.imageIDs("region-b") == [id])
+        // The provider renewed the token (the first was issued with reason "first").
+        #expect(result.stderr.contains("reason=expiring"), "stderr: \(result.stderr.suffix(3000))")
+        expectNoSecrets(result.stdout + result.stderr)
+    }
+
+    @Test func twoCloudsWithTwoLoginsWork() async throws {
+        let id = UUID().uuidString.lowercased()
+        try await cloud.seed("region-a", id: id, name: "kc-two", data: Data(repeating: 1, count: 1000))
+        let result = try CLIRunner.run(
+            ["replicate", "cloud:replicator-appcred/region-a", "cloud:replicator/region-b", "--visibility", "private"],
+            environment: environment
+        )
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        #expect(try await cloud.imageIDs("region-b") == [id])
+    }
+
+    @Test func wrongPasswordExitsFourWithOneLine() throws {
+        var environment = environment
+        environment["OS_CLOUD"] = "replicator"
+        environment["OS_PASSWORD"] = "not-the-password-xyzzy"
+        let result = try CLIRunner.run(
+            ["compare", "cloud:replicator/region-a", "cloud:replicator/region-b", "-v"],
+            environment: environment
+        )
+        #expect(result.status == 4, "stderr: \(result.stderr)")
+        let errors = result.stderr.split(separator: "\n").filter { $0.hasPrefix("glance-replicator: error:") }
+        #expect(errors.count == 1)
+        #expect(
+            errors.first?.contains("refused the credentials of cloud replicator (HTTP 401)") == true,
+            "\(result.stderr)"
+        )
+        #expect(!result.stderr.contains("not-the-password-xyzzy"))
+        expectNoSecrets(result.stdout + result.stderr)
+    }
+
+    @Test(arguments: [
+        (
+            ["compare", "cloud:replicator/region-z", "cloud:replicator/region-b"], 4,
+            "cloud replicator has no region region-z"
+        ),
+        (["compare", "cloud:replicator", "cloud:replicator/region-b"], 2, "name one as cloud:replicator/REGION"),
+        (["compare", "cloud:nowhere/region-a", "cloud:replicator/region-b"], 2, "cloud 'nowhere' is not in"),
+    ])
+    func unusableCloudLocationsSayWhich(_ arguments: [String], _ status: Int32, _ message: String) throws {
+        let result = try CLIRunner.run(arguments, environment: environment)
+        #expect(result.status == status, "stderr: \(result.stderr)")
+        #expect(result.stderr.contains(message), "stderr: \(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count == 1, "stderr: \(result.stderr)")
+    }
+
+    @Test func insecureIsWarnedAboutAndAMissingCACertRefused() throws {
+        var insecure = environment
+        insecure["OS_INSECURE"] = "true"
+        let warned = try CLIRunner.run(
+            ["compare", "cloud:replicator/region-a", "cloud:replicator/region-b"],
+            environment: insecure
+        )
+        #expect(warned.status == 0, "stderr: \(warned.stderr)")
+        #expect(warned.stderr.contains("TLS certificates are not verified"), "stderr: \(warned.stderr)")
+        let quiet = try CLIRunner.run(
+            ["compare", "cloud:replicator/region-a", "cloud:replicator/region-b"],
+            environment: environment
+        )
+        #expect(!quiet.stderr.contains("TLS certificates are not verified"), "stderr: \(quiet.stderr)")
+        var missing = environment
+        missing["OS_CACERT"] = "/nonexistent/ca.pem"
+        let refused = try CLIRunner.run(
+            ["compare", "cloud:replicator/region-a", "cloud:replicator/region-b"],
+            environment: missing
+        )
+        #expect(refused.status == 2, "stderr: \(refused.stderr)")
+        #expect(
+            refused.stderr
+                == "glance-replicator: error: cacert /nonexistent/ca.pem: no such readable file (cacert or OS_CACERT)\n"
+        )
+    }
+
+    /// With the member role Glance refuses to make an image public (403 publicize_image): that image fails
+    /// with a line naming the admin role, the private one is copied, and the admin cloud copies both.
+    @Test func imageTheRoleCannotPublishIsReportedWithTheRole() async throws {
+        let publicID = UUID().uuidString.lowercased()
+        let privateID = UUID().uuidString.lowercased()
+        try await cloud.seed(
+            "region-a",
+            id: publicID,
+            name: "kc-pub",
+            data: Data(repeating: 9, count: 100),
+            visibility: "public"
+        )
+        try await cloud.seed("region-a", id: privateID, name: "kc-priv", data: Data(count: 100))
+        let arguments = ["--visibility", "public,private", "--concurrency", "1", "--format", "json"]
+        let member = try CLIRunner.run(
+            ["replicate", "cloud:replicator/region-a", "cloud:replicator/region-b"] + arguments,
+            environment: environment
+        )
+        #expect(member.status == 3, "stderr: \(member.stderr)")
+        #expect(
+            member.stdout.contains("allows publicize_image to the admin role only, which the credentials lack"),
+            "stdout: \(member.stdout.prefix(3000))"
+        )
+        #expect(try await cloud.imageIDs("region-b").contains(privateID))
+        let admin = try CLIRunner.run(
+            ["replicate", "cloud:replicator-admin/region-a", "cloud:replicator-admin/region-b"] + arguments,
+            environment: environment
+        )
+        #expect(admin.status == 0, "stderr: \(admin.stderr) stdout: \(admin.stdout.prefix(3000))")
+        #expect(Set(try await cloud.imageIDs("region-b")).isSuperset(of: [publicID, privateID]))
+    }
+
+    /// --preserve-owner: the admin cloud keeps another project's owner; the member cloud's copies belong to
+    /// the replicating project, and the report says so.
+    @Test func preserveOwnerNeedsTheAdminRole() async throws {
+        let foreignID = UUID().uuidString.lowercased()
+        try await cloud.seed(
+            "region-a",
+            id: foreignID,
+            name: "kc-foreign",
+            data: Data(repeating: 5, count: 100),
+            owner: "other-project"
+        )
+        let admin = try CLIRunner.run(
+            [
+                "replicate", "cloud:replicator-admin/region-a", "cloud:replicator-admin/region-b", "--visibility",
+                "private", "--preserve-owner", "--format", "json",
+            ],
+            environment: environment
+        )
+        #expect(admin.status == 0, "stderr: \(admin.stderr) stdout: \(admin.stdout.prefix(2000))")
+        let adminTarget = (try admin.json()["targets"] as? [[String: Any]])?.first
+        #expect(adminTarget?["owner"] as? String == "preserved")
+        #expect(try await cloud.owner("region-b", foreignID) == "other-project")
+
+        let ownID = UUID().uuidString.lowercased()
+        try await cloud.seed("region-a", id: ownID, name: "kc-own", data: Data(repeating: 6, count: 100))
+        let member = try CLIRunner.run(
+            [
+                "replicate", "cloud:replicator/region-a", "cloud:replicator/region-b", "--visibility", "private",
+                "--preserve-owner",
+            ],
+            environment: environment
+        )
+        #expect(member.status == 0, "stderr: \(member.stderr) stdout: \(member.stdout.prefix(2000))")
+        #expect(
+            member.stdout.contains(
+                "owner: new copies are owned by the replicating project (keeping the source's owner needs the admin role)"
+            )
+        )
+        #expect(try await cloud.owner("region-b", ownID) == cloud.owner("region-a", ownID))
+    }
+
+    /// --members: a shared copy gets the source's member projects, mapped by --member-map where given.
+    @Test func membersOfSharedImagesAreReplicatedAndMapped() async throws {
+        let id = UUID().uuidString.lowercased()
+        try await cloud.seed(
+            "region-a",
+            id: id,
+            name: "kc-shared",
+            data: Data(repeating: 4, count: 100),
+            visibility: "shared"
+        )
+        for member in ["partner-1", "partner-2"] {
+            try await cloud.call(
+                "POST",
+                try cloud.root("region-a") + "/v2/images/\(id)/members",
+                body: Data(#"{"member": "\#(member)"}"#.utf8),
+                expect: [200]
+            )
+        }
+        let map = FileManager.default.temporaryDirectory.appendingPathComponent("members-\(id).yaml").path
+        try "partner-2: partner-b\n".write(toFile: map, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: map) }
+        let arguments = [
+            "replicate", "cloud:replicator/region-a", "cloud:replicator/region-b", "--visibility", "shared",
+            "--members",
+            "--member-map", map,
+        ]
+        let result = try CLIRunner.run(arguments + ["--format", "json"], environment: environment)
+        #expect(result.status == 0, "stderr: \(result.stderr) stdout: \(result.stdout.prefix(2000))")
+        let members = (try result.json()["targets"] as? [[String: Any]])?.first?["members"] as? [String: Any]
+        #expect(members?["added"] as? Int == 2)
+        #expect(try await cloud.members("region-b", id) == ["partner-1", "partner-b"])
+        // A second run finds nothing to add.
+        let again = try CLIRunner.run(arguments, environment: environment)
+        #expect(again.status == 0, "stderr: \(again.stderr)")
+        #expect(again.stdout.contains("members: 0 added to shared copies"), "stdout: \(again.stdout)")
+        let unshared = try CLIRunner.run(
+            ["replicate", "cloud:replicator/region-a", "cloud:replicator/region-b", "--members"],
+            environment: environment
+        )
+        #expect(unshared.status == 2)
+        #expect(unshared.stderr.contains("add shared to --visibility"))
+    }
+}

@@ -1,0 +1,273 @@
+import Foundation
+import Logging
+import NIOSSL
+import Testing
+
+@testable import SyncEngine
+
+private let cloudsYAML = """
+    clouds:
+      replicator:
+        auth:
+          auth_url: http://127.0.0.1:5000
+          username: replicator
+          project_name: demo
+          user_domain_name: Default
+          project_domain_name: Default
+        identity_api_version: 3
+        regions: [region-a, region-b]
+      replicator-appcred:
+        auth_type: v3applicationcredential
+        auth:
+          auth_url: http://127.0.0.1:5000/v3/
+          application_credential_name: replicator-appcred
+          application_credential_secret: appcred-s3cret
+          username: replicator
+          user_domain_name: Default
+        interface: internal
+        regions:
+          - name: region-a
+            values: {}
+      by-id:
+        auth_type: v3applicationcredential
+        auth:
+          auth_url: https://keystone.example/v3
+          application_credential_id: 89b2
+          application_credential_secret: id-s3cret
+        cacert: /etc/ssl/private-ca.pem
+      lab:
+        auth:
+          auth_url: https://lab.example:5000/v3
+          username: u
+          password: lab-s3cret
+          project_id: p1
+        region_name: lab-1
+        verify: false
+      token-only:
+        auth_type: token
+        auth:
+          auth_url: http://127.0.0.1:5000/v3
+          token: gAAAAfixed
+          project_name: demo
+    """
+
+private let secureYAML = """
+    clouds:
+      replicator:
+        auth:
+          password: pw-s3cret
+    """
+
+private func file() throws -> CloudsFile {
+    var file = try CloudsFile.parse(cloudsYAML, path: "/etc/openstack/clouds.yaml")
+    file.merge(secure: try CloudsFile.parse(secureYAML, path: "/etc/openstack/secure.yaml"))
+    return file
+}
+
+@Suite("clouds.yaml, secure.yaml and OS_* variables")
+struct CloudsFileTests {
+    @Test func passwordCloudTakesItsPasswordFromSecureYAML() throws {
+        let cloud = try file().cloud("replicator", environment: [:])
+        #expect(cloud.authURL == "http://127.0.0.1:5000/v3")
+        #expect(cloud.regions == ["region-a", "region-b"])
+        #expect(cloud.interface == "public")
+        #expect(cloud.tls == .system)
+        let user = CloudConfig.Reference(name: "replicator", domainName: "Default")
+        let project = CloudConfig.Reference(name: "demo", domainName: "Default")
+        #expect(cloud.auth == .password(user: user, password: "pw-s3cret", project: project))
+    }
+
+    @Test func applicationCredentialByNameKeepsItsUserAndInterface() throws {
+        let cloud = try file().cloud("replicator-appcred", environment: [:])
+        #expect(cloud.authURL == "http://127.0.0.1:5000/v3")
+        #expect(cloud.interface == "internal")
+        #expect(cloud.regions == ["region-a"])
+        #expect(try cloud.defaultRegion() == "region-a")
+        let user = CloudConfig.Reference(name: "replicator", domainName: "Default")
+        #expect(
+            cloud.auth
+                == .applicationCredential(id: nil, name: "replicator-appcred", user: user, secret: "appcred-s3cret")
+        )
+    }
+
+    @Test func tlsSettingsComeFromTheCloudOrTheEnvironment() throws {
+        #expect(try file().cloud("by-id", environment: [:]).tls == CloudConfig.TLS(caFile: "/etc/ssl/private-ca.pem"))
+        #expect(try file().cloud("lab", environment: [:]).tls == CloudConfig.TLS(verify: false))
+        #expect(try file().cloud("lab", environment: [:]).regions == ["lab-1"])
+        let insecure = try file().cloud("replicator", environment: ["OS_INSECURE": "true"])
+        #expect(insecure.tls.verify == false)
+        let cacert = try file().cloud("replicator", environment: ["OS_CACERT": "/tmp/ca.pem"])
+        #expect(cacert.tls == CloudConfig.TLS(caFile: "/tmp/ca.pem"))
+    }
+
+    @Test func environmentOverridesOnlyTheCloudOSCloudSelects() throws {
+        let environment = ["OS_CLOUD": "replicator", "OS_PASSWORD": "from-env", "OS_REGION_NAME": "region-b"]
+        let selected = try file().cloud("replicator", environment: environment)
+        guard case .password(_, let password, _) = selected.auth else {
+            Issue.record("not a password cloud")
+            return
+        }
+        #expect(password == "from-env")
+        let other = try file().cloud("lab", environment: environment)
+        guard case .password(_, let labPassword, _) = other.auth else {
+            Issue.record("not a password cloud")
+            return
+        }
+        #expect(labPassword == "lab-s3cret")
+    }
+
+    @Test func envvarsCloudIsBuiltFromOSVariablesAlone() throws {
+        let environment = [
+            "OS_AUTH_URL": "http://127.0.0.1:5000/v3", "OS_APPLICATION_CREDENTIAL_ID": "abc",
+            "OS_APPLICATION_CREDENTIAL_SECRET": "env-s3cret", "OS_REGION_NAME": "region-b",
+            "OS_INTERFACE": "admin",
+        ]
+        let cloud = try CloudsFile.parse("", path: "clouds.yaml").cloud("envvars", environment: environment)
+        #expect(cloud.auth == .applicationCredential(id: "abc", name: nil, user: nil, secret: "env-s3cret"))
+        #expect(cloud.regions == ["region-b"])
+        #expect(cloud.interface == "admin")
+    }
+
+    @Test func tokenAuthNeedsAProject() throws {
+        let cloud = try file().cloud("token-only", environment: [:])
+        #expect(cloud.auth == .token("gAAAAfixed", project: CloudConfig.Reference(name: "demo")))
+    }
+
+    @Test(arguments: [
+        ("clouds: {c: {auth: {username: u, password: p, project_name: x}}}", "has no auth_url"),
+        ("clouds: {c: {auth: {auth_url: http://k, username: u, project_name: x}}}", "has no password"),
+        ("clouds: {c: {auth: {auth_url: http://k, username: u, password: p}}}", "has no project_name or project_id"),
+        (
+            "clouds: {c: {auth_type: v3applicationcredential, auth: {auth_url: http://k, application_credential_name: n, application_credential_secret: s}}}",
+            "application_credential_id (or"
+        ),
+        ("clouds: {c: {auth_type: v3oidc, auth: {auth_url: http://k}}}", "auth_type 'v3oidc' is not supported"),
+        (
+            "clouds: {c: {interface: private, auth: {auth_url: http://k, token: t, project_id: p}, auth_type: token}}",
+            "interface 'private'"
+        ),
+    ])
+    func incompleteCloudIsAConfigurationError(_ yaml: String, _ message: String) throws {
+        let error = #expect(throws: ReplicatorError.self) {
+            try CloudsFile.parse(yaml, path: "clouds.yaml").cloud("c", environment: [:])
+        }
+        #expect(error?.category == .usage)
+        #expect(error?.message.contains(message) == true, "\(error?.message ?? "")")
+    }
+
+    @Test func unknownCloudNamesTheFileAndItsClouds() throws {
+        let error = #expect(throws: ReplicatorError.self) { try file().cloud("prod", environment: [:]) }
+        #expect(error?.category == .usage)
+        #expect(error?.message.contains("cloud 'prod' is not in /etc/openstack/clouds.yaml") == true)
+        #expect(error?.message.contains("by-id, lab, replicator") == true)
+    }
+
+    @Test func noCloudsYAMLSaysWhereItLooked() throws {
+        let file = try CloudsFile.load(
+            environment: ["HOME": "/nonexistent", "OS_CLIENT_CONFIG_FILE": "/nonexistent/c.yaml"],
+            currentDirectory: "/nonexistent"
+        )
+        let error = #expect(throws: ReplicatorError.self) { try file.cloud("prod", environment: [:]) }
+        #expect(error?.category == .usage)
+        #expect(
+            error?.message.hasPrefix(
+                "cloud 'prod' is not defined: no clouds.yaml found (looked for /nonexistent/c.yaml, /nonexistent/clouds.yaml"
+            ) == true
+        )
+        #expect(error?.message.hasSuffix("/etc/openstack/clouds.yml); set OS_CLIENT_CONFIG_FILE") == true)
+    }
+
+    @Test(arguments: ["clouds: [a, b]", "clouds: {a: 1}", "clouds: {a: [", "- just a list"])
+    func malformedFileIsAConfigurationError(_ yaml: String) {
+        let error = #expect(throws: ReplicatorError.self) { try CloudsFile.parse(yaml, path: "x.yaml") }
+        #expect(error?.category == .usage)
+        #expect(error?.message.hasPrefix("x.yaml: ") == true)
+    }
+
+    @Test func searchOrderIsOpenstacksdks() {
+        let paths = CloudsFile.candidates(
+            "clouds",
+            fileVariable: "OS_CLIENT_CONFIG_FILE",
+            environment: ["OS_CLIENT_CONFIG_FILE": "/run/c.yaml", "HOME": "/home/op"],
+            currentDirectory: "/work"
+        )
+        #expect(
+            paths == [
+                "/run/c.yaml", "/work/clouds.yaml", "/work/clouds.yml", "/home/op/.config/openstack/clouds.yaml",
+                "/home/op/.config/openstack/clouds.yml", "/etc/openstack/clouds.yaml", "/etc/openstack/clouds.yml",
+            ]
+        )
+        let xdg = CloudsFile.candidates(
+            "secure",
+            fileVariable: "OS_CLIENT_SECURE_FILE",
+            environment: ["XDG_CONFIG_HOME": "/xdg", "HOME": "/home/op"],
+            currentDirectory: "/work"
+        )
+        #expect(xdg[2] == "/xdg/openstack/secure.yaml")
+    }
+
+    @Test func descriptionsNeverShowSecrets() throws {
+        let file = try file()
+        for name in file.names {
+            let cloud = try file.cloud(name, environment: [:])
+            for secret in ["pw-s3cret", "appcred-s3cret", "id-s3cret", "lab-s3cret", "gAAAAfixed"] {
+                #expect(!"\(cloud)".contains(secret))
+            }
+        }
+    }
+
+    @Test func severalRegionsNeedOneNamed() throws {
+        let cloud = try file().cloud("replicator", environment: [:])
+        let error = #expect(throws: ReplicatorError.self) { try cloud.defaultRegion() }
+        #expect(
+            error?.message == "cloud replicator has regions region-a, region-b: name one as cloud:replicator/REGION"
+        )
+    }
+
+    @Test func differentTLSSettingsCannotShareARun() throws {
+        let file = try file()
+        let error = #expect(throws: ReplicatorError.self) {
+            try CloudSessions.commonTLS([file.cloud("by-id", environment: [:]), file.cloud("lab", environment: [:])])
+        }
+        #expect(error?.category == .usage)
+        #expect(try CloudSessions.commonTLS([file.cloud("replicator", environment: [:])]) == .system)
+    }
+
+    @Test func tlsOptionsReachTheHTTPClientConfiguration() throws {
+        let path = try writeClouds(cloudsYAML)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let sessions = try CloudSessions(
+            locations: [.cloud(CloudLocation(name: "lab", region: nil))],
+            token: nil,
+            environment: ["OS_CLIENT_CONFIG_FILE": path],
+            currentDirectory: "/nonexistent"
+        )
+        #expect(sessions.tls == CloudConfig.TLS(verify: false))
+        let configuration = sessions.configuration(.replicator, logger: Logger(label: "tls-test"))
+        #expect(configuration.tlsConfiguration?.certificateVerification == CertificateVerification.none)
+        let plain = try CloudSessions(locations: [], token: "t", environment: [:])
+        #expect(plain.configuration(.replicator, logger: Logger(label: "tls-test")).tlsConfiguration == nil)
+    }
+
+    @Test func missingCACertIsAConfigurationError() throws {
+        let path = try writeClouds(cloudsYAML)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let error = #expect(throws: ReplicatorError.self) {
+            try CloudSessions(
+                locations: [.cloud(CloudLocation(name: "by-id", region: nil))],
+                token: nil,
+                environment: ["OS_CLIENT_CONFIG_FILE": path],
+                currentDirectory: "/nonexistent"
+            )
+        }
+        #expect(error?.category == .usage)
+        #expect(error?.message == "cacert /etc/ssl/private-ca.pem: no such readable file (cacert or OS_CACERT)")
+    }
+}
+
+/// A clouds.yaml in the temporary directory, for the lookup through OS_CLIENT_CONFIG_FILE.
+private func writeClouds(_ yaml: String) throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("clouds-\(UUID().uuidString).yaml").path
+    try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+}
