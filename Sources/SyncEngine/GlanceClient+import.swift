@@ -19,24 +19,41 @@ extension GlanceClient {
     /// Polls an image under import until Glance makes it `active`; fails when Glance records the import
     /// as failed (`os_glance_failed_import`), the image goes away, or `timeout` passes.
     func waitForImport(_ id: String, timeout: Duration) async throws -> ImageRecord {
+        try await poll(id, task: "the glance-direct import", timeout: timeout) { record in
+            record.status == ImageStatus.active
+        } failed: { stores, record in
+            .dataMismatch(
+                "the glance-direct import of image \(id) failed on \(endpoint.root) "
+                    + "(os_glance_failed_import: \(stores), status \(record.status))"
+            )
+        }
+    }
+
+    /// Polls an image while Glance runs an import task on it, with a growing pause, until `done` holds; the
+    /// task's failure (`os_glance_failed_import`, naming the stores it failed for) becomes `failed`'s error.
+    func poll(
+        _ id: String,
+        task: String,
+        timeout: Duration,
+        until done: (ImageRecord) -> Bool,
+        failed: (String, ImageRecord) -> ReplicatorError
+    ) async throws -> ImageRecord {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         var pause = Duration.milliseconds(200)
         while true {
             guard let record = try await image(id) else {
-                throw ReplicatorError.dataMismatch("image \(id) vanished from \(endpoint.root) during its import")
+                throw ReplicatorError.dataMismatch("image \(id) vanished from \(endpoint.root) during \(task)")
             }
-            if record.status == ImageStatus.active { return record }
-            if let failed = record.properties["os_glance_failed_import"], !failed.isEmpty {
-                throw ReplicatorError.dataMismatch(
-                    "the glance-direct import of image \(id) failed on \(endpoint.root) "
-                        + "(os_glance_failed_import: \(failed), status \(record.status))"
-                )
+            if done(record) { return record }
+            if let stores = record.properties["os_glance_failed_import"], !stores.isEmpty {
+                throw failed(stores, record)
             }
             guard clock.now < deadline else {
                 throw ReplicatorError.unreachable(
                     endpoint.root,
-                    reason: "the import of image \(id) did not finish within \(timeout) (status \(record.status))"
+                    reason: "\(task) of image \(id) did not finish within \(timeout) (status \(record.status), "
+                        + "in stores \(record.stores.joined(separator: ",")))"
                 )
             }
             try await Task.sleep(for: pause)
@@ -108,31 +125,15 @@ extension GlanceClient {
     /// Polls until the image is in every one of `stores`; fails when Glance records the copy as failed or
     /// `timeout` passes.
     func waitForStores(_ id: String, _ stores: [String], timeout: Duration) async throws -> ImageRecord {
-        let clock = ContinuousClock()
-        let deadline = clock.now + timeout
-        var pause = Duration.milliseconds(200)
-        while true {
-            guard let record = try await image(id) else {
-                throw ReplicatorError.dataMismatch("image \(id) vanished from \(endpoint.root) during copy-image")
-            }
-            if stores.allSatisfy(record.stores.contains) { return record }
-            if let failed = record.properties["os_glance_failed_import"], !failed.isEmpty {
-                throw ReplicatorError.requestFailed(
-                    endpoint.root,
-                    request: "copy-image of image \(id)",
-                    status: 500,
-                    detail: "Glance could not copy it to \(failed) (os_glance_failed_import)"
-                )
-            }
-            guard clock.now < deadline else {
-                throw ReplicatorError.unreachable(
-                    endpoint.root,
-                    reason: "copy-image of image \(id) did not finish within \(timeout) "
-                        + "(in \(record.stores.joined(separator: ",")))"
-                )
-            }
-            try await Task.sleep(for: pause)
-            pause = min(pause * 2, .seconds(2))
+        try await poll(id, task: "copy-image", timeout: timeout) { record in
+            stores.allSatisfy(record.stores.contains)
+        } failed: { failedStores, _ in
+            .requestFailed(
+                endpoint.root,
+                request: "copy-image of image \(id)",
+                status: 500,
+                detail: "Glance could not copy it to \(failedStores) (os_glance_failed_import)"
+            )
         }
     }
 }
