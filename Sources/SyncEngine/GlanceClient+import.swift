@@ -16,14 +16,35 @@ extension GlanceClient {
         )
     }
 
+    /// `POST /v2/images/{id}/import` with `glance-download`: this Glance fetches the image with the same id
+    /// from another region of its Keystone catalog, with the caller's token.
+    func importFromRegion(_ id: String, source: GlanceDownloadSource) async throws {
+        struct Method: Encodable {
+            var name = "glance-download"
+            var glanceImageID: String
+            var glanceRegion: String
+            var glanceServiceInterface: String
+
+            enum CodingKeys: String, CodingKey {
+                case name
+                case glanceImageID = "glance_image_id"
+                case glanceRegion = "glance_region"
+                case glanceServiceInterface = "glance_service_interface"
+            }
+        }
+        struct Body: Encodable { var method: Method }
+        let method = Method(glanceImageID: id, glanceRegion: source.region, glanceServiceInterface: source.interface)
+        _ = try await sendJSON(.POST, "/v2/images/\(id)/import", json: Body(method: method), expected: [202])
+    }
+
     /// Polls an image under import until Glance makes it `active`; fails when Glance records the import
     /// as failed (`os_glance_failed_import`), the image goes away, or `timeout` passes.
-    func waitForImport(_ id: String, timeout: Duration) async throws -> ImageRecord {
-        try await poll(id, task: "the glance-direct import", timeout: timeout) { record in
+    func waitForImport(_ id: String, method: String = "glance-direct", timeout: Duration) async throws -> ImageRecord {
+        try await poll(id, task: "the \(method) import", timeout: timeout) { record in
             record.status == ImageStatus.active
         } failed: { stores, record in
             .dataMismatch(
-                "the glance-direct import of image \(id) failed on \(endpoint.root) "
+                "the \(method) import of image \(id) failed on \(endpoint.root) "
                     + "(os_glance_failed_import: \(stores), status \(record.status))"
             )
         }

@@ -35,13 +35,44 @@ struct ImageCopy: Sendable {
             return targets.map { _ in .failure(.dataMismatch("the source record of image \(image.id) has no size")) }
         }
         context.observer?.started(image.id, name: image.name, size: size, targets: targets.count)
-        let results: [Result<Int64, ReplicatorError>]
-        // A dump directory is local already: it is streamed from its file, never spooled.
-        if case .glance(let client) = source, context.spool.mode != .never, await context.budget.reserve(size) {
-            results = await spooled(from: client, size: size)
-            await context.budget.release(size)
-        } else {
-            results = await streamed()
+        // Targets that pull the image themselves (glance-download) need no byte from here; the others share
+        // one read of the source.
+        let pulling = targets.indices.filter { targets[$0].transfer.glanceDownload != nil }
+        var results = [Result<Int64, ReplicatorError>](
+            repeating: .failure(.interrupted("not run")),
+            count: targets.count
+        )
+        await withTaskGroup(of: (Int, Result<Int64, ReplicatorError>).self) { group in
+            for index in pulling {
+                let target = targets[index]
+                group.addTask {
+                    do {
+                        return (
+                            index,
+                            .success(
+                                try await target.transfer.copyServerSide(
+                                    target.plan,
+                                    from: target.transfer.glanceDownload!
+                                )
+                            )
+                        )
+                    } catch {
+                        return (index, .failure(Self.replicatorError(error)))
+                    }
+                }
+            }
+            for await (index, result) in group { results[index] = result }
+        }
+        let rest = targets.indices.filter { targets[$0].transfer.glanceDownload == nil }
+        if !rest.isEmpty {
+            let copy = ImageCopy(
+                source: source,
+                image: image,
+                targets: rest.map { targets[$0] },
+                context: context,
+                logger: logger
+            )
+            for (index, result) in zip(rest, await copy.copyData(size: size)) { results[index] = result }
         }
         let errors = results.compactMap { result -> ReplicatorError? in
             if case .failure(let error) = result { return error }
@@ -50,6 +81,17 @@ struct ImageCopy: Sendable {
         let failure = errors.first { !$0.isInterruption } ?? errors.first
         context.observer?.finished(image.id, error: failure.map { $0.isInterruption ? "interrupted" : $0.message })
         return results
+    }
+
+    /// Reads the source once for every target (through the spool, or streamed).
+    private func copyData(size: Int64) async -> [Result<Int64, ReplicatorError>] {
+        // A dump directory is local already: it is streamed from its file, never spooled.
+        if case .glance(let client) = source, context.spool.mode != .never, await context.budget.reserve(size) {
+            let results = await spooled(from: client, size: size)
+            await context.budget.release(size)
+            return results
+        }
+        return await streamed()
     }
 
     // MARK: without a spool

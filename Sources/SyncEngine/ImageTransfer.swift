@@ -25,6 +25,8 @@ struct ImageTransfer: Sendable {
     var preserveOwner = false
     /// Stores of a multi-store target each copy must end up in (`--stores`); empty for the default.
     var requiredStores: [String] = []
+    /// Set when this target pulls images from the source region itself (`--transfer-mode glance-download`).
+    var glanceDownload: GlanceDownloadSource?
     /// How data reaches this target (`--upload-method`).
     var uploadMethod: UploadMethod = .auto
     /// Set once this target refused `PUT /file`: every later copy goes through the import flow at once.
@@ -131,6 +133,36 @@ struct ImageTransfer: Sendable {
         _ = try await target.waitForStores(image.id, required, timeout: timeout)
         try await verifyTarget(against: image)
         logger.info("copied into stores", metadata: ["stores": "\(lacking.joined(separator: ","))"])
+    }
+
+    /// Has the target pull the image from the source region (`glance-download`), then checks its hashes and
+    /// applies the full metadata (Glance copies only a few property prefixes), `protected` last. No byte
+    /// passes through this host; Glance checks only the size, this checks the hashes.
+    func copyServerSide(_ plan: ImagePlan, from source: GlanceDownloadSource) async throws -> Int64 {
+        guard let image = plan.source, let size = image.size else {
+            throw ReplicatorError.dataMismatch("the source record of image \(plan.id) has no size")
+        }
+        try await prepareRecord(for: image, existing: plan.target)
+        do {
+            if let current = try await target.image(image.id) { try target.requireNoImport(on: current) }
+            try await target.importFromRegion(image.id, source: source)
+            let timeout =
+                Duration.seconds(GlanceClient.requestTimeout.nanoseconds / 1_000_000_000)
+                + .seconds(size / GlanceClient.minimumUploadSpeed)
+            _ = try await target.waitForImport(image.id, method: "glance-download", timeout: timeout)
+            let stored = try await verifyTarget(against: image)
+            var wanted = image
+            wanted.protected = stored.protected
+            let changes = rules.changes(from: wanted, to: stored)
+            if !changes.isEmpty {
+                _ = try await target.updateImage(image.id, ImageWrite.patch(for: changes))
+            }
+        } catch {
+            await giveUp(image.id, after: error)
+            throw error
+        }
+        try await protectIfNeeded(image)
+        return size
     }
 
     /// The copy is complete and verified; if this fails the next run sees metadata drift.

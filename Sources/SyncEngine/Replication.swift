@@ -41,6 +41,14 @@ public enum Replication {
         logger: Logger
     ) async throws -> Report {
         try CatalogEndpoint.requireWritable(targetLocations, when: options.writes)
+        if options.writes && options.transferMode == .glanceDownload {
+            // Checked before anything is listed: a usage error, nothing attempted.
+            for target in targetLocations where !canPull(target, from: sourceLocation) {
+                throw ReplicatorError.invalidOption(
+                    "--transfer-mode glance-download: \(Self.notPulling(target, from: sourceLocation))"
+                )
+            }
+        }
         let source = try await CatalogEndpoint.resolve(sourceLocation, http: http, tokens: tokens, logger: logger)
         let sourceImages = try await source.listImages()
         logger.info("listed source", metadata: ["images": "\(sourceImages.count)", "source": "\(source.name)"])
@@ -121,11 +129,19 @@ public enum Replication {
             counters: counters,
             observer: options.observer
         )
+        let pullFrom = try await glanceDownloadSources(
+            source: sourceLocation,
+            targets: targetLocations,
+            clients: targetClients,
+            mode: options.transferMode,
+            logger: logger
+        )
         let transfers = targetClients.enumerated().map { index, target in
             var targetLogger = logger
             targetLogger[metadataKey: "target"] = "\(target.endpoint.root)"
             var transfer = ImageTransfer(source: source, target: target, rules: rules, logger: targetLogger)
             transfer.uploadMethod = options.uploadMethod
+            transfer.glanceDownload = pullFrom[index]
             transfer.uploadPace = options.targetBandwidthLimits[target.endpoint.root].map {
                 RateLimiter(bytesPerSecond: $0)
             }
@@ -174,6 +190,55 @@ public enum Replication {
             )
         }
         return report
+    }
+
+    /// For each target, where its `glance-download` import pulls from, or nil where the bytes go through this
+    /// host: the source and the target must be two regions of one cloud (`cloud:NAME/REGION`), and the
+    /// target must offer the method. `--transfer-mode glance-download` refuses a target that cannot;
+    /// `auto` streams to it instead.
+    static func glanceDownloadSources(
+        source: ImageLocation,
+        targets: [ImageLocation],
+        clients: [GlanceClient],
+        mode: TransferMode,
+        logger: Logger
+    ) async throws -> [GlanceDownloadSource?] {
+        guard mode != .stream else { return targets.map { _ in nil } }
+        var sources: [GlanceDownloadSource?] = []
+        for (location, client) in zip(targets, clients) {
+            var reason: String?
+            if canPull(location, from: source), case .cloud(let from) = source, let region = from.region {
+                if try await client.importMethods().contains("glance-download") {
+                    sources.append(GlanceDownloadSource(region: region, interface: "public"))
+                    continue
+                }
+                reason = "\(client.endpoint.root) does not offer the glance-download import (GET /v2/info/import)"
+            } else {
+                reason = notPulling(location, from: source)
+            }
+            if mode == .glanceDownload, let reason {
+                throw ReplicatorError.invalidOption("--transfer-mode glance-download: \(reason)")
+            }
+            logger.info(
+                "streaming, not glance-download",
+                metadata: ["target": "\(location)", "reason": "\(reason ?? "")"]
+            )
+            sources.append(nil)
+        }
+        return sources
+    }
+
+    /// Whether `target` and `source` are two regions of one cloud, as `glance-download` needs.
+    static func canPull(_ target: ImageLocation, from source: ImageLocation) -> Bool {
+        guard case .cloud(let from) = source, let region = from.region, case .cloud(let to) = target else {
+            return false
+        }
+        return to.name == from.name && to.region != nil && to.region != region
+    }
+
+    static func notPulling(_ target: ImageLocation, from source: ImageLocation) -> String {
+        "glance-download needs SOURCE and TARGET as two regions of one cloud (cloud:NAME/REGION); \(target) is "
+            + "not one beside \(source)"
     }
 
     /// Says once per endpoint what an older Glance lacks (the copies degrade: md5-only verification, no

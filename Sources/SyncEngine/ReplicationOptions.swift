@@ -36,6 +36,8 @@ public struct ReplicationOptions: Sendable {
     public var stores: StoreSelection?
     /// Which images start first (`--priority`), before `order` applies.
     public var priority = TransferPriority()
+    /// Who moves the bytes (`--transfer-mode`).
+    public var transferMode: TransferMode = .stream
     /// How data reaches the targets (`--upload-method`).
     public var uploadMethod: UploadMethod = .auto
     /// Duplicates, pruning (see `ReplicationOptions+audit.swift`).

@@ -63,6 +63,16 @@ struct TransferOptions: ParsableArguments {
     var allStores = false
 
     @Option(
+        name: .customLong("transfer-mode"),
+        help: """
+            Who moves the bytes: stream (this host reads SOURCE once and uploads to each TARGET), \
+            glance-download (each TARGET pulls from SOURCE's region itself; both cloud:NAME/REGION of one \
+            cloud), or auto (glance-download where a TARGET can, stream elsewhere).
+            """
+    )
+    var transferMode: TransferMode = .stream
+
+    @Option(
         name: .customLong("upload-method"),
         help: """
             How data reaches a target: put (PUT /file), import (stage, then the glance-direct import), or auto \
@@ -159,6 +169,7 @@ struct TransferOptions: ParsableArguments {
         options.order = order
         options.priority = TransferPriority(rules: priority.compactMap(TransferPriority.rule))
         options.uploadMethod = uploadMethod
+        options.transferMode = transferMode
         if allStores {
             options.stores = .all
         } else if let stores {
@@ -186,3 +197,5 @@ enum ProgressStyle: String, ExpressibleByArgument, CaseIterable {
 extension TransferOrder: ExpressibleByArgument {}
 
 extension UploadMethod: ExpressibleByArgument {}
+
+extension TransferMode: ExpressibleByArgument {}

@@ -50,6 +50,54 @@ struct KeystoneTests {
         #expect(compare.status == 0, "stderr: \(compare.stderr)")
     }
 
+    @Test(arguments: ["glance-download", "auto"])
+    func glanceDownloadCopiesWithoutTheDataPassingThroughThisHost(_ mode: String) async throws {
+        let id = UUID().uuidString.lowercased()
+        let data = Data((0..<2_000_000).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ mode.count) })
+        try await cloud.seed("region-a", id: id, name: "gd-\(mode)", data: data)
+        // A property glance-download does not carry over (it copies only a few prefixes): applied afterwards.
+        try await cloud.call(
+            "PATCH",
+            try cloud.root("region-a") + "/v2/images/\(id)",
+            body: JSONSerialization.data(withJSONObject: [["op": "add", "path": "/build_host", "value": "ci-7"]]),
+            contentType: "application/openstack-images-v2.1-json-patch",
+            expect: [200]
+        )
+        let result = try CLIRunner.run(
+            [
+                "replicate", "cloud:replicator/region-a", "cloud:replicator/region-b", "--visibility", "private",
+                "--transfer-mode", mode, "--format", "json",
+            ],
+            environment: environment
+        )
+        #expect(result.status == 0, "stderr: \(result.stderr.suffix(2000))")
+        #expect(try result.json()["bytes_read"] as? Int == 0, "no byte of the image was read by the tool")
+        let copied = try await cloud.call("GET", try cloud.root("region-b") + "/v2/images/\(id)/file", expect: [200])
+        #expect(copied == data)
+        let record =
+            try JSONSerialization.jsonObject(
+                with: try await cloud.call("GET", try cloud.root("region-b") + "/v2/images/\(id)", expect: [200])
+            ) as? [String: Any]
+        #expect(record?["build_host"] as? String == "ci-7")
+        let compare = try CLIRunner.run(
+            ["compare", "cloud:replicator/region-a", "cloud:replicator/region-b", "--visibility", "private"],
+            environment: environment
+        )
+        #expect(compare.status == 0, "stdout: \(compare.stdout.suffix(1500))")
+    }
+
+    @Test func glanceDownloadNeedsTwoRegionsOfOneCloud() throws {
+        let result = try CLIRunner.run(
+            [
+                "replicate", "cloud:replicator/region-a", try cloud.root("region-b"), "--transfer-mode",
+                "glance-download",
+            ],
+            environment: environment
+        )
+        #expect(result.status == 2, "stderr: \(result.stderr)")
+        #expect(result.stderr.contains("two regions of one cloud"), "\(result.stderr)")
+    }
+
     /// `scripts/test` runs Keystone with KEYSTONE_TOKEN_EXPIRATION=20: a copy slowed to ~30 s by --bwlimit
     /// outlives the token it started with, and the requests after it carry a renewed one.
     @Test(.enabled(if: (Int(ProcessInfo.processInfo.environment["KEYSTONE_TOKEN_EXPIRATION"] ?? "") ?? 3600) <= 30))
