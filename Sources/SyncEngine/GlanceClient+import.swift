@@ -16,24 +16,37 @@ extension GlanceClient {
         )
     }
 
-    /// `POST /v2/images/{id}/import` with `glance-download`: this Glance fetches the image with the same id
-    /// from another region of its Keystone catalog, with the caller's token.
+    /// `POST /v2/images/{id}/import` with `glance-download` (this Glance fetches the image with the same id
+    /// from another region of its Keystone catalog, with the caller's token) or `web-download` (it fetches the
+    /// source's data URL).
     func importFromRegion(_ id: String, source: GlanceDownloadSource) async throws {
         struct Method: Encodable {
-            var name = "glance-download"
-            var glanceImageID: String
-            var glanceRegion: String
-            var glanceServiceInterface: String
+            var name: String
+            var glanceImageID: String?
+            var glanceRegion: String?
+            var glanceServiceInterface: String?
+            var uri: String?
 
             enum CodingKeys: String, CodingKey {
-                case name
+                case name, uri
                 case glanceImageID = "glance_image_id"
                 case glanceRegion = "glance_region"
                 case glanceServiceInterface = "glance_service_interface"
             }
         }
         struct Body: Encodable { var method: Method }
-        let method = Method(glanceImageID: id, glanceRegion: source.region, glanceServiceInterface: source.interface)
+        let method: Method
+        switch source {
+        case .region(let region, let interface):
+            method = Method(
+                name: source.method,
+                glanceImageID: id,
+                glanceRegion: region,
+                glanceServiceInterface: interface
+            )
+        case .web(let root):
+            method = Method(name: source.method, uri: "\(root)/v2/images/\(id)/file")
+        }
         _ = try await sendJSON(.POST, "/v2/images/\(id)/import", json: Body(method: method), expected: [202])
     }
 

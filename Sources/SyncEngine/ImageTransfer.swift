@@ -149,7 +149,7 @@ struct ImageTransfer: Sendable {
             let timeout =
                 Duration.seconds(GlanceClient.requestTimeout.nanoseconds / 1_000_000_000)
                 + .seconds(size / GlanceClient.minimumUploadSpeed)
-            _ = try await target.waitForImport(image.id, method: "glance-download", timeout: timeout)
+            _ = try await target.waitForImport(image.id, method: source.method, timeout: timeout)
             let stored = try await verifyTarget(against: image)
             var wanted = image
             wanted.protected = stored.protected

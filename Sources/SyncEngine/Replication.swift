@@ -204,12 +204,23 @@ public enum Replication {
         logger: Logger
     ) async throws -> [GlanceDownloadSource?] {
         guard mode != .stream else { return targets.map { _ in nil } }
+        if mode == .webDownload {
+            guard case .glance(let endpoint) = source else {
+                throw ReplicatorError.invalidOption("--transfer-mode web-download needs a Glance SOURCE")
+            }
+            for client in clients where try await !client.importMethods().contains("web-download") {
+                throw ReplicatorError.invalidOption(
+                    "--transfer-mode web-download: \(client.endpoint.root) does not offer the web-download import"
+                )
+            }
+            return targets.map { _ in .web(sourceRoot: endpoint.root) }
+        }
         var sources: [GlanceDownloadSource?] = []
         for (location, client) in zip(targets, clients) {
             var reason: String?
             if canPull(location, from: source), case .cloud(let from) = source, let region = from.region {
                 if try await client.importMethods().contains("glance-download") {
-                    sources.append(GlanceDownloadSource(region: region, interface: "public"))
+                    sources.append(.region(region, interface: "public"))
                     continue
                 }
                 reason = "\(client.endpoint.root) does not offer the glance-download import (GET /v2/info/import)"

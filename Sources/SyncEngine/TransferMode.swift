@@ -5,12 +5,24 @@ public enum TransferMode: String, Sendable, Hashable, CaseIterable {
     /// The target Glance pulls the image from the source region itself (`glance-download`): both sides must
     /// be regions of one cloud (one Keystone), named as `cloud:NAME/REGION`.
     case glanceDownload = "glance-download"
+    /// The target Glance fetches `SOURCE/v2/images/{id}/file` itself (`web-download`): only for a source that
+    /// serves image data without a token (a noauth Glance, or one behind an anonymous read-only proxy), and
+    /// only where the target's `[import_filtering_opts]` allow the source's host and port.
+    case webDownload = "web-download"
     /// `glance-download` where a target can (same cloud, method offered), streaming elsewhere.
     case auto
 }
 
-/// Where a target's `glance-download` import pulls from: the source's region in the shared catalog.
-struct GlanceDownloadSource: Sendable, Hashable {
-    var region: String
-    var interface: String
+/// Where a target's server-side import pulls from: the source's region in the shared catalog
+/// (`glance-download`), or the source image's data URL (`web-download`).
+enum GlanceDownloadSource: Sendable, Hashable {
+    case region(String, interface: String)
+    case web(sourceRoot: String)
+
+    var method: String {
+        switch self {
+        case .region: "glance-download"
+        case .web: "web-download"
+        }
+    }
 }

@@ -67,7 +67,8 @@ struct TransferOptions: ParsableArguments {
         help: """
             Who moves the bytes: stream (this host reads SOURCE once and uploads to each TARGET), \
             glance-download (each TARGET pulls from SOURCE's region itself; both cloud:NAME/REGION of one \
-            cloud), or auto (glance-download where a TARGET can, stream elsewhere).
+            cloud), web-download (each TARGET fetches SOURCE's data URL; only for a SOURCE that serves data \
+            without a token), or auto (glance-download where a TARGET can, stream elsewhere).
             """
     )
     var transferMode: TransferMode = .stream

@@ -303,6 +303,20 @@ extension ReplicationTests {
             #expect(run.stderr.contains("no store 'nowhere'") && run.stderr.contains("fs2"), "\(run.stderr)")
         }
 
+        @Test func webDownloadLetsTheTargetFetchTheDataItself() async throws {
+            // The test regions serve data without a token and allow 127.0.0.1 in [import_filtering_opts].
+            let (id, data) = try await seed(size: 2 * Self.mib + 3, name: "web-download")
+            try await a.patch(id, [["op": "add", "path": "/build_host", "value": "ci-9"]])
+            let run = try CLIRunner.run(
+                ["replicate", a.root, b.root, "--transfer-mode", "web-download", "--format", "json"] + stateArguments()
+            )
+            #expect(run.status == 0, "stderr: \(run.stderr)")
+            #expect(try run.json()["bytes_read"] as? Int == 0, "no byte of the image was read by the tool")
+            #expect(try await b.data(id) == data)
+            #expect(try await b.image(id)?["build_host"] as? String == "ci-9")
+            #expect(try CLIRunner.run(["compare", a.root, b.root]).status == 0)
+        }
+
         @Test func aJobFileMayLimitOneOfItsTargets() throws {
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("job-\(UUID().uuidString).yaml")
             try """
