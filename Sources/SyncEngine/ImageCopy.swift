@@ -215,7 +215,6 @@ struct ImageCopy: Sendable {
                     fetchError = Self.replicatorError(error)
                     break
                 }
-                for index in pending { results[index] = nil }
                 continue
             }
             break
@@ -280,12 +279,7 @@ struct ImageCopy: Sendable {
             do {
                 if !fresh || attempt > 1 { try await transfer.readyForUpload(image.id) }
                 try await record(transfer, "uploading")
-                let reader = SpoolReader(
-                    file: file,
-                    feed: feed,
-                    pace: transfer.uploadPace,
-                    onChunk: { context.counters.addWritten($0) }
-                )
+                let reader = SpoolReader(file: file, feed: feed, pace: transfer.uploadPace)
                 try await transfer.sendData(reader, of: image, size: feed.size)
                 let stored = try await transfer.verifyTarget(against: image)
                 try verifyOtherMultihash(of: stored, in: file)

@@ -5,7 +5,6 @@
 public struct ReplicatorError: Error, Sendable, Hashable, CustomStringConvertible {
     private enum Code: Hashable, Sendable {
         case invalidLocation
-        case unsupportedLocation
         case invalidOption
         case unreachable
         case authenticationRefused
@@ -54,7 +53,7 @@ public struct ReplicatorError: Error, Sendable, Hashable, CustomStringConvertibl
 
     public var category: Category {
         switch code {
-        case .invalidLocation, .unsupportedLocation, .invalidOption, .readOnlyLocation, .cloudConfig: .usage
+        case .invalidLocation, .invalidOption, .readOnlyLocation, .cloudConfig: .usage
         case .keystoneRefused, .catalog: .fatal
         case .unreachable, .authenticationRefused, .malformedResponse, .unexpectedResponse, .journal: .fatal
         case .dumpUnreadable, .dumpUnwritable, .reportUnwritable: .fatal
@@ -87,10 +86,6 @@ public struct ReplicatorError: Error, Sendable, Hashable, CustomStringConvertibl
             "'\(text)' is not a location: use http(s)://HOST[:PORT][/PATH] or HOST:PORT for a Glance endpoint, "
                 + "cloud:NAME[/REGION] for a cloud of clouds.yaml, or dir:PATH for a dump directory"
         )
-    }
-
-    public static func unsupportedLocation(_ text: String, kind: String) -> Self {
-        Self(.unsupportedLocation, "'\(text)': \(kind) locations are not supported by this version")
     }
 
     public static func invalidOption(_ message: String) -> Self {

@@ -12,9 +12,6 @@ struct SpoolReader: AsyncSequence, Sendable {
     let feed: SpoolFeed
     let pace: RateLimiter?
 
-    /// Called with each chunk's size as it is passed to the upload.
-    let onChunk: @Sendable (Int) -> Void
-
     func makeAsyncIterator() -> Iterator {
         Iterator(reader: self)
     }
@@ -44,7 +41,6 @@ struct SpoolReader: AsyncSequence, Sendable {
                 )
             }
             offset += Int64(count)
-            reader.onChunk(count)
             return chunk
         }
     }

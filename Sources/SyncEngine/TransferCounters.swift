@@ -3,21 +3,14 @@ import Synchronization
 /// Byte counts of a whole run, shared by its transfers (the journal's `bytes_read`, the metrics).
 public final class TransferCounters: Sendable {
     private let read = Atomic<Int64>(0)
-    private let written = Atomic<Int64>(0)
 
     public init() {}
 
     /// Bytes read from the source.
     public var bytesRead: Int64 { read.load(ordering: .relaxed) }
-    /// Bytes sent to targets.
-    public var bytesWritten: Int64 { written.load(ordering: .relaxed) }
 
     func addRead(_ count: Int) {
         read.add(Int64(count), ordering: .relaxed)
-    }
-
-    func addWritten(_ count: Int) {
-        written.add(Int64(count), ordering: .relaxed)
     }
 }
 

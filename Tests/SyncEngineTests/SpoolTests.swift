@@ -62,7 +62,7 @@ struct SpoolTests {
         let file = try SpoolFile(path: path)
         let feed = SpoolFeed(size: Int64(size))
         let source = bytes(size)
-        let reader = SpoolReader(file: file, feed: feed, pace: nil, onChunk: { _ in })
+        let reader = SpoolReader(file: file, feed: feed, pace: nil)
         async let received: ByteBuffer = {
             var all = ByteBuffer()
             for try await var chunk in reader { all.writeBuffer(&chunk) }
