@@ -7,6 +7,12 @@ extension GlanceClient {
     /// body, so it is derived from the size).
     static let minimumUploadSpeed: Int64 = 256 * 1024
 
+    /// How long moving `size` bytes may take, at the slowest speed a run tolerates: the deadline of an
+    /// upload, and the patience with an import Glance runs on its own.
+    static func allowance(forBytes size: Int64) -> TimeAmount {
+        requestTimeout + .seconds(size / minimumUploadSpeed)
+    }
+
     /// Starts `GET /v2/images/{id}/file`, from `offset` with `Range: bytes=N-` when given, and returns once
     /// the headers are in: the body is streamed by the caller with backpressure, never buffered whole.
     /// Answers 200 or 206 (with the length the range implies); anything else throws.
@@ -72,7 +78,7 @@ extension GlanceClient {
         request.headers.replaceOrAdd(name: "Content-Type", value: "application/octet-stream")
         request.headers.add(name: "x-openstack-image-size", value: String(size))
         request.body = .stream(bytes, length: .known(size))
-        let deadline = NIODeadline.now() + Self.requestTimeout + .seconds(size / Self.minimumUploadSpeed)
+        let deadline = NIODeadline.now() + Self.allowance(forBytes: size)
         let response: HTTPClientResponse
         do {
             response = try await http.execute(request, deadline: deadline, logger: logger)

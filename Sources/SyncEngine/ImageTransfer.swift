@@ -41,9 +41,7 @@ struct ImageTransfer: Sendable {
         if uploadMethod == .import || importOnly.isSet {
             try await target.stage(image.id, bytes, size: size)
             try await target.importStaged(image.id)
-            let timeout =
-                Duration.seconds(GlanceClient.requestTimeout.nanoseconds / 1_000_000_000)
-                + .seconds(size / GlanceClient.minimumUploadSpeed)
+            let timeout = Duration.nanoseconds(GlanceClient.allowance(forBytes: size).nanoseconds)
             _ = try await target.waitForImport(image.id, timeout: timeout)
             return
         }
@@ -127,9 +125,7 @@ struct ImageTransfer: Sendable {
         try target.requireNoImport(on: current)
         try await target.copyImage(image.id, toStores: lacking)
         let size = image.size ?? 0
-        let timeout =
-            Duration.seconds(GlanceClient.requestTimeout.nanoseconds / 1_000_000_000)
-            + .seconds(size / GlanceClient.minimumUploadSpeed)
+        let timeout = Duration.nanoseconds(GlanceClient.allowance(forBytes: size).nanoseconds)
         _ = try await target.waitForStores(image.id, required, timeout: timeout)
         try await verifyTarget(against: image)
         logger.info("copied into stores", metadata: ["stores": "\(lacking.joined(separator: ","))"])
@@ -146,9 +142,7 @@ struct ImageTransfer: Sendable {
         do {
             if let current = try await target.image(image.id) { try target.requireNoImport(on: current) }
             try await target.importFromRegion(image.id, source: source)
-            let timeout =
-                Duration.seconds(GlanceClient.requestTimeout.nanoseconds / 1_000_000_000)
-                + .seconds(size / GlanceClient.minimumUploadSpeed)
+            let timeout = Duration.nanoseconds(GlanceClient.allowance(forBytes: size).nanoseconds)
             _ = try await target.waitForImport(image.id, method: source.method, timeout: timeout)
             let stored = try await verifyTarget(against: image)
             var wanted = image
