@@ -146,16 +146,13 @@ public enum Replication {
                 RateLimiter(bytesPerSecond: $0)
             }
             transfer.preserveOwner = preserveOwner.indices.contains(index) && preserveOwner[index]
+            transfer.requiredStores = requiredStores[index]
             return transfer
         }
         let results = await execute(
             work,
             plans: plans,
-            transfers: transfers.enumerated().map { index, transfer in
-                var transfer = transfer
-                transfer.requiredStores = requiredStores[index]
-                return transfer
-            },
+            transfers: transfers,
             context: context,
             options: options,
             logger: logger
