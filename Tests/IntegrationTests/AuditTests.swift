@@ -13,10 +13,7 @@ struct AuditTests {
     let b: GlanceTestClient
 
     init() async throws {
-        a = try #require(RealRegions.a, "GLANCE_REGION_A_URL is not set")
-        b = try #require(RealRegions.b, "GLANCE_REGION_B_URL is not set")
-        try await a.wipe()
-        try await b.wipe()
+        (a, b) = try await RealRegions.emptiedAB()
     }
 
     @Test func sameContentUnderAnotherIDIsReportedAndCopiedOnlyWhenAsked() async throws {

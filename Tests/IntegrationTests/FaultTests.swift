@@ -11,10 +11,7 @@ extension ReplicationTests {
         static let mib = 1 << 20
 
         init() async throws {
-            a = try #require(RealRegions.a, "GLANCE_REGION_A_URL is not set")
-            b = try #require(RealRegions.b, "GLANCE_REGION_B_URL is not set")
-            try await a.wipe()
-            try await b.wipe()
+            (a, b) = try await RealRegions.emptiedAB()
         }
 
         func seedOne(size: Int) async throws -> (String, Data) {

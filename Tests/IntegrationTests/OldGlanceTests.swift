@@ -16,11 +16,8 @@ extension ReplicationTests {
         let old: GlanceTestClient
 
         init() async throws {
-            a = try #require(RealRegions.a, "GLANCE_REGION_A_URL is not set")
-            b = try #require(RealRegions.b, "GLANCE_REGION_B_URL is not set")
+            (a, b) = try await RealRegions.emptiedAB()
             old = GlanceTestClient(try #require(ProcessInfo.processInfo.environment["GLANCE_OLD_URL"]))
-            try await a.wipe()
-            try await b.wipe()
             try await old.wipe()
         }
 

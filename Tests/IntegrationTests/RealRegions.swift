@@ -17,6 +17,15 @@ enum RealRegions {
     /// Where the regions keep their data (`regions/<name>/images/<id>` for the file store).
     static var home: String? { environment["GLANCE_HOME"] }
 
+    /// Regions A and B with empty catalogs: every suite that writes to them starts each test from there.
+    static func emptiedAB() async throws -> (GlanceTestClient, GlanceTestClient) {
+        let a = try #require(Self.a, "GLANCE_REGION_A_URL is not set")
+        let b = try #require(Self.b, "GLANCE_REGION_B_URL is not set")
+        try await a.wipe()
+        try await b.wipe()
+        return (a, b)
+    }
+
     /// Without regions the suite is skipped with a reason, unless the test script demands it run.
     static var available: Bool {
         a != nil && b != nil || environment["GLANCE_REPLICATOR_REQUIRE_INTEGRATION"] == "1"

@@ -13,10 +13,7 @@ struct ReplicationTests {
     let b: GlanceTestClient
 
     init() async throws {
-        a = try #require(RealRegions.a, "GLANCE_REGION_A_URL is not set")
-        b = try #require(RealRegions.b, "GLANCE_REGION_B_URL is not set")
-        try await a.wipe()
-        try await b.wipe()
+        (a, b) = try await RealRegions.emptiedAB()
     }
 
     /// One image of every kind on region A; returns their ids by role.

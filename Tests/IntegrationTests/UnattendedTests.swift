@@ -14,10 +14,7 @@ struct UnattendedTests {
     let folder: URL
 
     init() async throws {
-        a = try #require(RealRegions.a, "GLANCE_REGION_A_URL is not set")
-        b = try #require(RealRegions.b, "GLANCE_REGION_B_URL is not set")
-        try await a.wipe()
-        try await b.wipe()
+        (a, b) = try await RealRegions.emptiedAB()
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("unattended-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     }
