@@ -10,14 +10,16 @@ struct GlanceReplicator: AsyncParsableCommand {
             os_hash_algo/os_hash_value) and metadata (properties, tags, visibility, flags), and copies what \
             a target is missing, verifying every byte. Public and community images by default.
 
-            LOCATION is a Glance endpoint: http(s)://HOST[:PORT][/PATH] or HOST:PORT (http), or a dump \
-            directory: dir:PATH (one <id>.json and <id>.img per image; compare, replicate --dry-run, size \
-            and load read it, dump writes it).
+            LOCATION is a Glance endpoint: http(s)://HOST[:PORT][/PATH] or HOST:PORT (http); a region of a \
+            cloud of clouds.yaml: cloud:NAME/REGION (or cloud:NAME for a one-region cloud; Keystone finds \
+            the endpoint); or a dump directory: dir:PATH (one <id>.json and <id>.img per image; compare, \
+            replicate --dry-run, size and load read it, dump writes it).
 
             Exit codes: 0 success / in sync, 1 differences found (compare, --dry-run), 2 usage or \
             configuration error, 3 some images failed (the others done), 4 fatal (endpoint unreachable, \
             authentication refused, unusable response), 5 another run of the same job holds its lock \
-            (replicate without --dry-run; see --lock).
+            (replicate without --dry-run; see --lock), 130/143 replicate stopped by SIGINT/SIGTERM (the next \
+            run continues).
 
             Examples:
               glance-replicator compare http://region-a:9292 http://region-b:9292
