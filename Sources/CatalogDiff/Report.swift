@@ -46,10 +46,14 @@ public struct TargetReport: Sendable, Hashable, Encodable {
     public var owner: OwnerOutcome?
     /// Present only with `--members`.
     public var members: MemberSummary?
+    /// Present only in runs that write: the fewest uploads at once this target was given (the run's
+    /// `--concurrency` unless it answered with overloads; see `UploadLimit`).
+    public var lowestUploadLimit: Int?
 
     enum CodingKeys: String, CodingKey {
         case target, summary, images, owner, members
         case pruneRefused = "prune_refused"
+        case lowestUploadLimit = "lowest_upload_limit"
     }
 
     public init(target: String, summary: PlanSummary, images: [ImageReport], pruneRefused: PruneRefusal? = nil) {

@@ -108,6 +108,10 @@ public enum ReportJSON {
         }
         if !target.images.isEmpty { json.markNotEmpty() }
         json.close("]")
+        if let limit = target.lowestUploadLimit {
+            json.key("lowest_upload_limit")
+            json.integer(Int64(limit))
+        }
         if let members = target.members {
             json.key("members")
             json.open("{")

@@ -109,6 +109,8 @@ extension GlanceClient {
 
     func httpError(_ method: HTTPMethod, _ path: String, status: Int, body: ByteBuffer) -> ReplicatorError {
         let detail = Self.serverMessage(body)
+        // Every error answer passes here: an overloaded target gets fewer uploads at once (TargetLoads).
+        OverloadProbe.observe(endpoint: endpoint.root, status: status, message: detail)
         let request = "\(method.rawValue) \(path.split(separator: "?").first ?? "")"
         if status == 401 {
             return .authenticationRefused(endpoint.root, status: status, detail: detail, renewedToken: tokens.renews)

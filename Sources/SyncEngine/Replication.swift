@@ -149,16 +149,21 @@ public enum Replication {
             transfer.requiredStores = requiredStores[index]
             return transfer
         }
+        let loads = TargetLoads(roots: targetClients.map(\.endpoint.root), ceiling: options.concurrency, logger: logger)
         let results = await execute(
             work,
             plans: plans,
             transfers: transfers,
             context: context,
             options: options,
+            loads: loads,
             logger: logger
         )
         for (key, result) in results {
             report.targets[key.target].images[key.plan] = result
+        }
+        for (index, lowest) in loads.lowest.enumerated() {
+            report.targets[index].lowestUploadLimit = lowest
         }
         if options.members, case .glance(let sourceClient) = source {
             for (index, target) in targetClients.enumerated() {
@@ -291,13 +296,15 @@ public enum Replication {
 
     /// Works through the images, `concurrency` at a time, in the run's order; one image's failure never stops
     /// the others. Starts no image past the budget, and none once a stop is requested: those are reported
-    /// `deferred` and `interrupted`.
+    /// `deferred` and `interrupted`. An image starts only when every target it writes to has room under its
+    /// upload limit (`loads`), which shrinks while a target answers with overloads.
     static func execute(
         _ work: [WorkItem],
         plans: [CatalogPlan],
         transfers: [ImageTransfer],
         context: CopyContext,
         options: ReplicationOptions,
+        loads: TargetLoads,
         logger: Logger
     ) async -> [ResultKey: ImageReport] {
         var results: [ResultKey: ImageReport] = [:]
@@ -308,14 +315,23 @@ public enum Replication {
             var pending = work.makeIterator()
             var running = 0
             var stopped = false
+            // The next image in order, waiting for room on one of its targets.
+            var held: WorkItem?
             func startNext() {
-                while !stopped, let item = pending.next() {
+                while !stopped, running < options.concurrency, let item = held ?? pending.next() {
+                    held = nil
+                    guard let tickets = loads.admit(Set(item.keys.map(\.target))) else {
+                        held = item
+                        return
+                    }
                     guard mayStart(within: options.window, logger: logger) else {
+                        loads.release(tickets)
                         deferRemaining(from: item, pending: &pending, plans: plans, results: &results)
                         return
                     }
                     let elapsed = (clock.now - started).seconds
                     guard budget.admit(size: item.fetchBytes, elapsed: elapsed) else {
+                        loads.release(tickets)
                         logger.info("deferred to the next run", metadata: ["image_id": "\(item.id)"])
                         for key in item.keys {
                             results[key] = ImageReport(plan: plans[key.target].images[key.plan], result: .deferred)
@@ -324,9 +340,19 @@ public enum Replication {
                     }
                     running += 1
                     group.addTask {
-                        await carryOut(item, plans: plans, transfers: transfers, context: context, logger: logger)
+                        let outcome = await OverloadProbe.$current.withValue(
+                            OverloadProbe(loads: loads, tickets: tickets)
+                        ) {
+                            await carryOut(item, plans: plans, transfers: transfers, context: context, logger: logger)
+                        }
+                        for (target, ticket) in tickets {
+                            let done = outcome.filter { $0.key.target == target }.allSatisfy {
+                                $0.value.result == .done
+                            }
+                            loads.finish(target, ticket, succeeded: done)
+                        }
+                        return outcome
                     }
-                    return
                 }
             }
             if let stop = options.stop {
@@ -335,7 +361,7 @@ public enum Replication {
                     return nil
                 }
             }
-            for _ in 0..<options.concurrency { startNext() }
+            startNext()
             if running == 0 { group.cancelAll() }
             while let outcome = await group.next() {
                 guard let outcome else {
@@ -352,7 +378,8 @@ public enum Replication {
                 if running == 0 { group.cancelAll() }
             }
             // Not started because of the stop.
-            while let item = pending.next() {
+            while let item = held ?? pending.next() {
+                held = nil
                 for key in item.keys {
                     results[key] = ImageReport(plan: plans[key.target].images[key.plan], result: .interrupted)
                 }

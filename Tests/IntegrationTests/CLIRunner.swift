@@ -48,21 +48,14 @@ enum CLIRunner {
         return url.appendingPathComponent("glance-replicator")
     }
 
-    /// Writing commands run one image at a time unless a test says otherwise: the test regions keep their
-    /// catalogs in SQLite, which answers concurrent writes with "database is locked" (HTTP 500) often enough
-    /// to outlast the retries and make tests flaky. Production Glance uses MySQL or PostgreSQL.
+    /// Runs as a user would: the default `--concurrency` (4) unless a test names one. The test regions keep
+    /// their catalogs in MariaDB, as production Glance does (scripts/glance-regions).
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> CLIResult {
         try start(arguments, environment: environment).finish()
     }
 
     /// Starts the binary and returns at once (for tests that signal or kill it mid-run).
     static func start(_ arguments: [String], environment: [String: String] = [:]) throws -> RunningCLI {
-        var arguments = arguments
-        if ["replicate", "livecopy", "load", "dump"].contains(arguments.first), !arguments.contains("--concurrency"),
-            !arguments.contains("--help")
-        {
-            arguments += ["--concurrency", "1"]
-        }
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "OS_AUTH_TOKEN")
         // The journal and spool of the test process, never the user's: runs within one test process share

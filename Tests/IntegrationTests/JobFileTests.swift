@@ -26,7 +26,7 @@ struct JobFileTests {
         ("help: true\n", 1, "help: unknown key"),
     ])
     func badKeyIsOneLineNamingFileLineAndKey(text: String, line: Int, message: String) throws {
-        // compare: the runner gives replicate a --concurrency of its own, which would replace the file's.
+        // compare: nothing to reach, and no other option of the command line replaces the file's.
         let path = try jobFile("source: 127.0.0.1:1\n" + text)
         let result = try CLIRunner.run(["compare", "--config", path])
         #expect(result.status == 2, "stderr: \(result.stderr)")

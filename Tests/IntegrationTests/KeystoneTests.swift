@@ -71,6 +71,10 @@ struct KeystoneTests {
             environment: environment
         )
         #expect(result.status == 0, "stderr: \(result.stderr.suffix(2000))")
+        // Counted at the source, not by the tool: region-a's own access log has one download of the image, the
+        // target region's pull; the tool would have added a second.
+        let downloads = try Self.requestsLogged(by: "region-a").filter { $0 == "GET /v2/images/\(id)/file" }
+        #expect(downloads.count == 1, "region-a served the image \(downloads.count) times")
         #expect(try result.json()["bytes_read"] as? Int == 0, "no byte of the image was read by the tool")
         let copied = try await cloud.call("GET", try cloud.root("region-b") + "/v2/images/\(id)/file", expect: [200])
         #expect(copied == data)
@@ -100,9 +104,27 @@ struct KeystoneTests {
 
     /// `scripts/test` runs Keystone with KEYSTONE_TOKEN_EXPIRATION=20: a copy slowed to ~30 s by --bwlimit
     /// outlives the token it started with, and the requests after it carry a renewed one.
-    @Test(.enabled(if: (Int(ProcessInfo.processInfo.environment["KEYSTONE_TOKEN_EXPIRATION"] ?? "") ?? 3600) <= 30))
+    /// The requests a Keystone-backed region's uWSGI logged ("METHOD PATH"), from the regions' home that
+    /// `scripts/test` keeps under KEYSTONE_TEST_HOME.
+    static func requestsLogged(by region: String) throws -> [String] {
+        let home = try #require(ProcessInfo.processInfo.environment["KEYSTONE_TEST_HOME"], "KEYSTONE_TEST_HOME")
+        let log = try String(contentsOfFile: "\(home)/glance/regions/\(region)/log/uwsgi.log", encoding: .utf8)
+        return log.split(separator: "\n").compactMap { line in
+            guard let end = line.range(of: " => generated"),
+                let start = line[..<end.lowerBound].range(of: "] ", options: .backwards)
+            else { return nil }
+            return String(line[start.upperBound..<end.lowerBound])
+        }
+    }
+
+    static var tokenLifetime: Int {
+        Int(ProcessInfo.processInfo.environment["KEYSTONE_TOKEN_EXPIRATION"] ?? "") ?? 3600
+    }
+
+    @Test(.enabled(if: tokenLifetime <= 30 || RealRegions.required, "KEYSTONE_TOKEN_EXPIRATION is over 30 s"))
     func runLongerThanATokensLifeCompletes() async throws {
-        let lifetime = Int(ProcessInfo.processInfo.environment["KEYSTONE_TOKEN_EXPIRATION"] ?? "") ?? 3600
+        let lifetime = Self.tokenLifetime
+        try #require(lifetime <= 30, "KEYSTONE_TOKEN_EXPIRATION is \(lifetime) s: the run would not outlive a token")
         let id = UUID().uuidString.lowercased()
         let size = 64 * 1024 * (lifetime + 10)
         try await cloud.seed("region-a", id: id, name: "kc-long", data: Data(repeating: 3, count: size))
@@ -119,6 +141,45 @@ struct KeystoneTests {
         #expect(try await cloud.imageIDs("region-b") == [id])
         // The provider renewed the token (the first was issued with reason "first").
         #expect(result.stderr.contains("reason=expiring"), "stderr: \(result.stderr.suffix(3000))")
+        expectNoSecrets(result.stdout + result.stderr)
+    }
+
+    /// Four copies at once share the cloud's token while it expires: the run outlives it, the token is renewed
+    /// once for all of them, and every copy lands.
+    @Test(.enabled(if: tokenLifetime <= 30 || RealRegions.required, "KEYSTONE_TOKEN_EXPIRATION is over 30 s"))
+    func severalTransfersOutliveTheirTokenTogether() async throws {
+        let lifetime = Self.tokenLifetime
+        try #require(lifetime <= 30, "KEYSTONE_TOKEN_EXPIRATION is \(lifetime) s: the run would not outlive a token")
+        // 256 KiB/s for the whole run, four images: about lifetime + 10 s in all, all four under way at once.
+        let size = 64 * 1024 * (lifetime + 10)
+        var images: [(String, Data)] = []
+        for index in 0..<4 {
+            let id = UUID().uuidString.lowercased()
+            let data = Data(repeating: UInt8(index + 1), count: size)
+            try await cloud.seed("region-a", id: id, name: "kc-four-\(index)", data: data)
+            images.append((id, data))
+        }
+        let started = ContinuousClock.now
+        let result = try CLIRunner.run(
+            [
+                "replicate", "cloud:replicator/region-a", "cloud:replicator/region-b", "--visibility", "private",
+                "--bwlimit", "256K", "--concurrency", "4", "-v", "--log-format", "json", "--format", "json",
+            ],
+            environment: environment
+        )
+        #expect(result.status == 0, "stderr: \(result.stderr.suffix(3000))")
+        #expect(ContinuousClock.now - started > .seconds(lifetime), "the run must outlive the first token")
+        #expect(Set(try await cloud.imageIDs("region-b")) == Set(images.map(\.0)))
+        for (id, data) in images {
+            let copied = try await cloud.call(
+                "GET",
+                try cloud.root("region-b") + "/v2/images/\(id)/file",
+                expect: [200]
+            )
+            #expect(copied == data)
+        }
+        let renewals = result.stderr.split(separator: "\n").filter { $0.contains("expiring") }
+        #expect(!renewals.isEmpty, "no renewal logged: \(result.stderr.suffix(3000))")
         expectNoSecrets(result.stdout + result.stderr)
     }
 
@@ -207,7 +268,7 @@ struct KeystoneTests {
             visibility: "public"
         )
         try await cloud.seed("region-a", id: privateID, name: "kc-priv", data: Data(count: 100))
-        let arguments = ["--visibility", "public,private", "--concurrency", "1", "--format", "json"]
+        let arguments = ["--visibility", "public,private", "--format", "json"]
         let member = try CLIRunner.run(
             ["replicate", "cloud:replicator/region-a", "cloud:replicator/region-b"] + arguments,
             environment: environment

@@ -260,15 +260,35 @@ struct ReplicationTests {
         #expect(try CLIRunner.run(["compare", a.root, b.root]).status == 1)
     }
 
-    @Test func largerImageStreamsInManyChunks() async throws {
+    /// A 48 MiB image is streamed, not read whole first: the target's upload is under way (`saving`) while the
+    /// source has sent less than half of it (counted at the proxy, which slows the source down), and the source
+    /// is read once. The old tool's HOST:PORT form of the source works too.
+    @Test(arguments: ["auto", "never"])
+    func largerImageStreamsInManyChunks(spool: String) async throws {
         let id = newID()
         let data = randomData(48 * 1024 * 1024 + 17)
         try await a.seed(id, data: data, ["name": "big", "visibility": "public"])
-        let run = try CLIRunner.run(["replicate", "127.0.0.1:\(URL(string: a.root)!.port!)", b.root])
-        #expect(run.status == 0, "stderr: \(run.stderr)")
+        let proxy = try FaultProxy(upstream: a.root, ["--throttle", "\(12 << 20)"])
+        let spoolDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("big-\(UUID().uuidString)")
+        let run = try CLIRunner.start(
+            ["replicate", "127.0.0.1:\(proxy.port)", b.root, "--spool", spool, "--spool", spoolDirectory.path]
+        )
+        var readWhenSaving: Int?
+        let deadline = Date().addingTimeInterval(120)
+        while readWhenSaving == nil, Date() < deadline {
+            let read = try proxy.count("download_body_bytes")
+            if try await b.image(id)?["status"] as? String == "saving" { readWhenSaving = read }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let result = try run.finish()
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let early = try #require(readWhenSaving, "the upload was never seen under way")
+        #expect(early < data.count / 2, "the upload started only after \(early) of \(data.count) bytes")
+        #expect(try proxy.count("download_body_bytes") == data.count)
         let source = try #require(try await a.image(id))
         let copy = try #require(try await b.image(id))
         #expect(copy["os_hash_value"] as? String == source["os_hash_value"] as? String)
         #expect(copy["size"] as? Int == data.count)
+        #expect(try await b.data(id) == data)
     }
 }

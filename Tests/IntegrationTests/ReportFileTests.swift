@@ -96,8 +96,14 @@ struct ReportFileTests {
         #expect(invalid.stderr.contains("'extra' is a required property"))
     }
 
-    @Test(.enabled(if: Chromium.path != nil, "chromium is not installed (scripts/install-deps installs it)"))
+    @Test(
+        .enabled(
+            if: Chromium.path != nil || RealRegions.required,
+            "chromium is not installed (scripts/install-deps installs it)"
+        )
+    )
     func htmlReportRendersInAHeadlessBrowser() async throws {
+        try #require(Chromium.path != nil, "chromium is not installed (scripts/install-deps installs it)")
         let ids = try await seedEveryState()
         let scratch = try ScratchDirectory("html")
         defer { scratch.remove() }

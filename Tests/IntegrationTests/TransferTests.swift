@@ -75,14 +75,52 @@ extension ReplicationTests {
             #expect(spoolFiles(state).isEmpty, "spool files go once every target holds a verified copy")
         }
 
+        /// The bytes of the spool's files under way.
+        func spoolBytes(_ arguments: [String]) -> Int {
+            let directory = arguments[arguments.firstIndex(of: "--spool")! + 1]
+            return spoolFiles(arguments).reduce(0) { total, file in
+                let attributes = try? FileManager.default.attributesOfItem(atPath: directory + "/" + file)
+                return total + ((attributes?[.size] as? NSNumber)?.intValue ?? 0)
+            }
+        }
+
+        /// The three modes told apart by what a user can watch during the copy (the source slowed down by the
+        /// proxy): `never` writes no spool file, `always` holds the whole image on disk before the upload
+        /// starts, `auto` uploads while the spool fills. Each reads the source exactly once.
         @Test(arguments: ["auto", "always", "never"])
         func everySpoolModeMakesAVerifiedCopy(mode: String) async throws {
-            let (id, data) = try await seed(size: 6 * Self.mib + 1, name: "mode-\(mode)")
+            let size = 6 * Self.mib + 1
+            let (id, data) = try await seed(size: size, name: "mode-\(mode)")
             let state = stateArguments()
-            let run = try CLIRunner.run(["replicate", a.root, b.root, "--spool", mode] + state)
-            #expect(run.status == 0, "stderr: \(run.stderr)")
+            let proxy = try FaultProxy(upstream: a.root, ["--throttle", "\(3 * Self.mib)"])
+            let run = try CLIRunner.start(["replicate", proxy.root, b.root, "--spool", mode] + state)
+            var samples: [(spooled: Int, status: String?)] = []
+            let deadline = Date().addingTimeInterval(120)
+            while Date() < deadline {
+                let spooled = spoolBytes(state)
+                let status = try await b.image(id)?["status"] as? String
+                samples.append((spooled, status))
+                if status == "active" { break }
+                try await Task.sleep(for: .milliseconds(25))
+            }
+            let result = try run.finish()
+            #expect(result.status == 0, "stderr: \(result.stderr)")
             #expect(try await b.data(id) == data)
+            #expect(try proxy.count("download_body_bytes") == size, "the source is read once")
             #expect(spoolFiles(state).isEmpty)
+            let uploading = samples.filter { $0.status == "saving" }
+            #expect(!uploading.isEmpty, "the upload was never seen under way")
+            switch mode {
+            case "never":
+                #expect(samples.allSatisfy { $0.spooled == 0 }, "--spool never wrote a spool file")
+            case "always":
+                #expect(uploading.allSatisfy { $0.spooled == size }, "uploaded before the spool held the image")
+            default:
+                #expect(
+                    uploading.contains { $0.spooled > 0 && $0.spooled < size },
+                    "auto uploads while the spool fills: \(uploading.map(\.spooled))"
+                )
+            }
         }
 
         @Test func killedRunIsContinuedFromTheSpoolAndFetchesAtMostEightMiBTwice() async throws {
@@ -261,11 +299,28 @@ extension ReplicationTests {
             }
         }
 
+        /// The requests region B's uWSGI logged (`regions/region-b/log/uwsgi.log`): "METHOD PATH" lines.
+        func requestsLogged(by region: String) throws -> [String] {
+            let home = try #require(RealRegions.home, "GLANCE_HOME is not set")
+            let log = try String(contentsOfFile: "\(home)/regions/\(region)/log/uwsgi.log", encoding: .utf8)
+            return log.split(separator: "\n").compactMap { line in
+                guard let end = line.range(of: " => generated") else { return nil }
+                let head = line[..<end.lowerBound]
+                guard let method = head.range(of: "] ", options: .backwards) else { return nil }
+                return String(head[method.upperBound...])
+            }
+        }
+
         @Test func theImportFlowWorksWhereUploadsAreAllowedToo() async throws {
             let (id, data) = try await seed(size: 2 * Self.mib, name: "import-forced")
             let run = try CLIRunner.run(["replicate", a.root, b.root, "--upload-method", "import"] + stateArguments())
             #expect(run.status == 0, "stderr: \(run.stderr)")
             #expect(try await b.data(id) == data)
+            // Region B's own access log: the data was staged and imported, never PUT to /file.
+            let requests = try requestsLogged(by: "region-b")
+            #expect(requests.contains("PUT /v2/images/\(id)/stage"), "\(requests.suffix(20))")
+            #expect(requests.contains("POST /v2/images/\(id)/import"), "\(requests.suffix(20))")
+            #expect(!requests.contains("PUT /v2/images/\(id)/file"))
         }
 
         @Test func copiesLandInEveryStoreAskedFor() async throws {
@@ -304,28 +359,58 @@ extension ReplicationTests {
             // The test regions serve data without a token and allow 127.0.0.1 in [import_filtering_opts].
             let (id, data) = try await seed(size: 2 * Self.mib + 3, name: "web-download")
             try await a.patch(id, [["op": "add", "path": "/build_host", "value": "ci-9"]])
+            // The source behind the proxy: the target fetches the data through it, and the proxy tells whose
+            // requests carried the bytes by their User-Agent.
+            let proxy = try FaultProxy(upstream: a.root, [])
             let run = try CLIRunner.run(
-                ["replicate", a.root, b.root, "--transfer-mode", "web-download", "--format", "json"] + stateArguments()
+                ["replicate", proxy.root, b.root, "--transfer-mode", "web-download", "--format", "json"]
+                    + stateArguments()
             )
             #expect(run.status == 0, "stderr: \(run.stderr)")
-            #expect(try run.json()["bytes_read"] as? Int == 0, "no byte of the image was read by the tool")
+            let byAgent = try proxy.stats()["download_body_bytes_by_agent"] as? [String: Int] ?? [:]
+            #expect(byAgent["glance-replicator", default: 0] == 0, "the tool read image bytes: \(byAgent)")
+            #expect(try proxy.count("download_body_bytes") == data.count, "the target fetched it once: \(byAgent)")
+            #expect(try run.json()["bytes_read"] as? Int == 0, "and the report says so")
             #expect(try await b.data(id) == data)
             #expect(try await b.image(id)?["build_host"] as? String == "ci-9")
             #expect(try CLIRunner.run(["compare", a.root, b.root]).status == 0)
         }
 
-        @Test func aJobFileMayLimitOneOfItsTargets() throws {
+        /// A job file's `bwlimit` list paces the target it names, and only that one: run for real, target B
+        /// holds the copy long before the paced target C does.
+        @Test func aJobFileMayLimitOneOfItsTargets() async throws {
+            let c = try #require(RealRegions.c, "GLANCE_REGION_C_URL is not set: scripts/test starts a third region")
+            let (id, data) = try await seed(size: 4 * Self.mib, name: "job-limited")
+            let state = stateArguments()
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("job-\(UUID().uuidString).yaml")
             try """
             source: \(a.root)
-            targets: [\(b.root)]
-            bwlimit: [50M, "\(b.root)=20M"]
-            spool: always
+            targets: [\(b.root), \(c.root)]
+            bwlimit: [50M, "\(c.root)=1M"]
+            spool: [always, \(state[3])]
             max-duration: 1h
+            state: \(state[1])
             """.write(to: file, atomically: true, encoding: .utf8)
             defer { try? FileManager.default.removeItem(at: file) }
-            let run = try CLIRunner.run(["replicate", "--config", file.path, "--check-args"])
-            #expect(run.status == 0, "stderr: \(run.stderr)")
+            let check = try CLIRunner.run(["replicate", "--config", file.path, "--check-args"])
+            #expect(check.status == 0, "stderr: \(check.stderr)")
+            let clock = ContinuousClock()
+            let started = clock.now
+            let run = try CLIRunner.start(["replicate", "--config", file.path])
+            var unpaced: Duration?
+            while unpaced == nil, clock.now - started < .seconds(120) {
+                if try await b.image(id)?["status"] as? String == "active" { unpaced = clock.now - started }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            let result = try run.finish()
+            let total = clock.now - started
+            #expect(result.status == 0, "stderr: \(result.stderr)")
+            // 4 MiB at 1 MiB/s into C, less the quarter-second burst.
+            #expect(total >= .milliseconds(3500), "took \(total)")
+            let early = try #require(unpaced, "B never held the copy")
+            #expect(early * 2 < total, "B held the copy after \(early), the run took \(total)")
+            #expect(try await b.data(id) == data)
+            #expect(try await c.data(id) == data)
         }
 
         @Test func badLimitsAreUsageErrors() throws {
