@@ -196,8 +196,8 @@ extension ReplicationTests {
             // Every upload follows its download through the spool: all four are open on the target.
             try await Self.waitUntil("four uploads are open") {
                 var saving = 0
-                for image in images where try await b.image(image.id)?["status"] as? String == "saving" {
-                    saving += 1
+                for image in images {
+                    if try await b.image(image.id)?["status"] as? String == "saving" { saving += 1 }
                 }
                 return saving == 4
             }
@@ -243,7 +243,9 @@ extension ReplicationTests {
             var unpacedDone: Duration?
             while unpacedDone == nil {
                 var active = 0
-                for image in images where try await b.image(image.id)?["status"] as? String == "active" { active += 1 }
+                for image in images {
+                    if try await b.image(image.id)?["status"] as? String == "active" { active += 1 }
+                }
                 if active == images.count { unpacedDone = clock.now - started }
                 try await Task.sleep(for: .milliseconds(50))
                 if clock.now - started > .seconds(120) { break }
