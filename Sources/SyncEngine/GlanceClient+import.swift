@@ -50,11 +50,13 @@ extension GlanceClient {
         _ = try await sendJSON(.POST, "/v2/images/\(id)/import", json: Body(method: method), expected: [202])
     }
 
-    /// Polls an image under import until Glance makes it `active`; fails when Glance records the import
-    /// as failed (`os_glance_failed_import`), the image goes away, or `timeout` passes.
+    /// Polls an image under import until Glance makes it `active` and releases its import lock
+    /// (`os_glance_import_task`, cleared a moment after: a copy-image started before then is refused); fails
+    /// when Glance records the import as failed (`os_glance_failed_import`), the image goes away, or `timeout`
+    /// passes.
     func waitForImport(_ id: String, method: String = "glance-direct", timeout: Duration) async throws -> ImageRecord {
         try await poll(id, task: "the \(method) import", timeout: timeout) { record in
-            record.status == ImageStatus.active
+            record.status == ImageStatus.active && (record.properties["os_glance_import_task"] ?? "").isEmpty
         } failed: { stores, record in
             .dataMismatch(
                 "the \(method) import of image \(id) failed on \(endpoint.root) "
