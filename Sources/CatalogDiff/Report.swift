@@ -46,7 +46,7 @@ public struct TargetReport: Sendable, Hashable, Encodable {
     public var owner: OwnerOutcome?
     /// Present only with `--members`.
     public var members: MemberSummary?
-    /// Present only in runs that write: the fewest uploads at once this target was given (the run's
+    /// Present only in `replicate` runs that write: the fewest uploads at once this target was given (the run's
     /// `--concurrency` unless it answered with overloads; see `UploadLimit`).
     public var lowestUploadLimit: Int?
 

@@ -42,6 +42,7 @@ struct ReportJSONTests {
         var owned = TargetReport(target: "http://owned", summary: PlanSummary([]), images: [])
         owned.owner = .replicatingProject
         owned.members = MemberSummary(added: 2, errors: ["image 1: refused \"quoted\""])
+        owned.lowestUploadLimit = 2
         return Report(
             source: "http://src/v2",
             dryRun: false,
@@ -64,6 +65,7 @@ struct ReportJSONTests {
         #expect(report.targets[0].images.contains { $0.sameContentAs != nil })
         #expect(report.targets[2].owner != nil)
         #expect(report.targets[2].members != nil)
+        #expect(report.targets[2].lowestUploadLimit != nil)
         let expected = try Self.encoder().encode(report)
         let written = Data(ReportJSON.encode(report))
         #expect(
