@@ -390,7 +390,9 @@ extension ReplicationTests {
                 RealRegions.environment["GLANCE_REGION_S_URL"].map(GlanceTestClient.init),
                 "GLANCE_REGION_S_URL is not set: scripts/test starts a SQLite-backed region-s"
             )
-            try await s.wipe()
+            // Best effort: SQLite may have half-recorded a deletion (status `deleted` still listed, and every
+            // DELETE of it answered 400); the images of this test have ids of their own anyway.
+            try? await s.wipe()
             let sizes = (0..<30).map { 100_000 + 97_000 * $0 }
             let images = try await seed("overload", sizes: sizes)
             let run = try CLIRunner.run(
@@ -410,7 +412,7 @@ extension ReplicationTests {
                 let record = try await s.image(image.id)
                 #expect(record?["status"] as? String != "active", "a failed copy is never left active")
             }
-            try await s.wipe()
+            try? await s.wipe()
         }
     }
 }
