@@ -234,8 +234,10 @@ extension ReplicationTests {
             let first = try await seed(size: 3 * Self.mib, name: "first")
             let second = try await seed(size: 4 * Self.mib, name: "second")
             let run = try CLIRunner.run(
-                ["replicate", a.root, b.root, "--max-duration", "1s", "--bwlimit", "2M", "--format", "json"]
-                    + stateArguments()
+                // One at a time, so that the second image can only start after the first (several at once:
+                // ConcurrencyTests).
+                ["replicate", a.root, b.root, "--max-duration", "1s", "--bwlimit", "2M", "--concurrency", "1"]
+                    + ["--format", "json"] + stateArguments()
             )
             #expect(run.status == 0, "stderr: \(run.stderr)")
             let images = try run.images()
