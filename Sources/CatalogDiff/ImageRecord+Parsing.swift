@@ -274,9 +274,16 @@ private struct JSONReader {
             return .strings([])
         }
         while true {
-            switch try value() {
-            case .string(let text): strings.append(text)
-            default: allStrings = false
+            // A nested array or object is passed over without recursion (`skipContainer` counts its depth),
+            // so no nesting, however deep, can exhaust the stack.
+            if case let next = try peek(), next == UInt8(ascii: "[") || next == UInt8(ascii: "{") {
+                try skipContainer()
+                allStrings = false
+            } else {
+                switch try value() {
+                case .string(let text): strings.append(text)
+                default: allStrings = false
+                }
             }
             let next = try peek()
             index += 1

@@ -23,7 +23,7 @@ extension GlanceClient {
     ) async throws -> (
         status: Int, body: HTTPClientResponse.Body
     ) {
-        let path = "/v2/images/\(id)/file"
+        let path = "/v2/images/\(Self.segment(id))/file"
         var renewed = false
         var response: HTTPClientResponse
         while true {
@@ -60,14 +60,14 @@ extension GlanceClient {
     /// `PUT /v2/images/{id}/file` with a streamed body of known size.
     func upload<Bytes: AsyncSequence & Sendable>(_ id: String, _ bytes: Bytes, size: Int64) async throws
     where Bytes.Element == ByteBuffer {
-        try await put(bytes, size: size, to: "/v2/images/\(id)/file")
+        try await put(bytes, size: size, to: "/v2/images/\(Self.segment(id))/file")
     }
 
     /// `PUT /v2/images/{id}/stage`: the data of the interoperable import flow, imported afterwards with
     /// `glance-direct` (see `GlanceClient+import.swift`).
     func stage<Bytes: AsyncSequence & Sendable>(_ id: String, _ bytes: Bytes, size: Int64) async throws
     where Bytes.Element == ByteBuffer {
-        try await put(bytes, size: size, to: "/v2/images/\(id)/stage")
+        try await put(bytes, size: size, to: "/v2/images/\(Self.segment(id))/stage")
     }
 
     private func put<Bytes: AsyncSequence & Sendable>(_ bytes: Bytes, size: Int64, to path: String) async throws

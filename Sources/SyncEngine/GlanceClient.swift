@@ -12,6 +12,9 @@ public struct GlanceClient: Sendable {
     let tokens: TokenProvider
     let retry: RetryPolicy
     let logger: Logger
+    /// The most one JSON request may take, its whole answer read (`send`); the read timeout alone only
+    /// bounds the pause between two reads.
+    var requestDeadline: TimeAmount = .seconds(300)
 
     public init(
         endpoint: GlanceEndpoint,
