@@ -29,10 +29,10 @@ public struct CatalogPlan: Sendable, Hashable {
         // Positions, not records: a 100 000-image catalog's records are too large to hold twice.
         var targetByID: [String: Int] = Dictionary(minimumCapacity: target.count)
         // Only a UUID is an id (`ImageRecord.invalidity`): another never matches, never becomes a URL.
-        for (index, image) in target.enumerated() where ImageRecord.isUUID(image.id) { targetByID[image.id] = index }
+        for (index, image) in target.enumerated() where image.hasUsableID { targetByID[image.id] = index }
         // Where each source image is on the target, and which target ids the source has at all (an image the
         // source holds out of scope is not the target's `extra`); on every core.
-        let counterpart = Parallel.map(source.count) { targetByID[source[$0].id] }  // UUIDs only: see above
+        let counterpart = Parallel.map(source.count) { source[$0].hasUsableID ? targetByID[source[$0].id] : nil }
         let inSource = counterpart.reduce(into: [Bool](repeating: false, count: target.count)) { marks, index in
             if let index { marks[index] = true }
         }

@@ -68,8 +68,8 @@ public struct ImagePlan: Sendable, Hashable {
     /// For an `invalid` image: why it is not acted on, naming the side that listed it.
     public var invalidity: String? {
         guard state == .invalid else { return nil }
-        if let reason = source?.invalidity { return "the source's record: " + reason }
-        return target?.invalidity.map { "the target's record: " + $0 }
+        if let reason = source?.invalidity { return "the source's record: \(reason); not acted on" }
+        return target?.invalidity.map { "the target's record: \($0); not acted on" }
     }
 
     /// The image's name as the report shows it: the source's, else the target's.

@@ -148,7 +148,7 @@ private struct JSONReader {
             if try endOfMember() { break members }
         }
         guard hasID else { throw error("no 'id'") }
-        return record
+        return record.validated()
     }
 
     /// After a member: `true` at the object's closing `}`, `false` after a `,` (another member follows).

@@ -1,18 +1,41 @@
+/// Why a record parsed from a server or a dump is not acted on.
+public struct RecordInvalidity: Sendable, Hashable, CustomStringConvertible {
+    public enum Kind: Sendable, Hashable {
+        /// The id is not a UUID: it never becomes a URL, a file name or a journal key, nor matches anything.
+        case id
+        /// The size is negative or past `ImageRecord.maxSize`.
+        case size
+    }
+
+    public var kind: Kind
+    public var description: String
+}
+
 /// Server data is untrusted: a record is acted on only when its id is a UUID (as Glance's schema demands
-/// of every id) and its size is one a disk could hold. Checked once, where catalogs are planned: an invalid
-/// record is reported (`ImageState.invalid`) and never becomes a URL, a file path or a journal key.
+/// of every id) and its size is one a disk could hold. Checked once, where records are parsed (the JSON
+/// decoder and the dump parser call `validated()`): an invalid record is planned `ImageState.invalid`,
+/// reported, and never becomes a URL, a file path or a journal key.
 extension ImageRecord {
     /// The largest size taken as real (1 PiB): sums of a catalog's sizes then stay far inside `Int64`.
     public static let maxSize: Int64 = 1 << 50
 
-    /// Why this record cannot be acted on, or nil when it can.
-    public var invalidity: String? {
-        guard Self.isUUID(id) else { return "its id is not a UUID (Glance ids are): not acted on" }
-        if let size, !(0...Self.maxSize).contains(size) {
-            return "its size \(size) is out of range (0 to \(Self.maxSize) bytes): not acted on"
+    /// This record with `invalidity` set from its id and size.
+    public func validated() -> ImageRecord {
+        var record = self
+        if !Self.isUUID(id) {
+            record.invalidity = RecordInvalidity(kind: .id, description: "its id is not a UUID (Glance ids are)")
+        } else if let size, !(0...Self.maxSize).contains(size) {
+            record.invalidity = RecordInvalidity(
+                kind: .size,
+                description: "its size \(size) is out of range (0 to \(Self.maxSize) bytes)"
+            )
         }
-        return nil
+        return record
     }
+
+    /// Whether the id may match, and name, anything (a record built in code is trusted; a parsed one is
+    /// checked).
+    public var hasUsableID: Bool { invalidity?.kind != .id }
 
     /// `8-4-4-4-12` hexadecimal digits, either case: Glance's pattern for image ids.
     public static func isUUID(_ id: String) -> Bool {

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import CatalogDiff
 import NIOCore
 import NIOHTTP1
 
@@ -9,8 +10,9 @@ extension GlanceClient {
 
     /// How long moving `size` bytes may take, at the slowest speed a run tolerates: the deadline of an
     /// upload, and the patience with an import Glance runs on its own.
+    /// A size out of range (from a server) is held to `ImageRecord.maxSize`: the sum never traps.
     static func allowance(forBytes size: Int64) -> TimeAmount {
-        requestTimeout + .seconds(size / minimumUploadSpeed)
+        requestTimeout + .seconds(min(max(0, size), ImageRecord.maxSize) / minimumUploadSpeed)
     }
 
     /// Starts `GET /v2/images/{id}/file`, from `offset` with `Range: bytes=N-` when given, and returns once
