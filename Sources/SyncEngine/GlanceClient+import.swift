@@ -47,7 +47,12 @@ extension GlanceClient {
         case .web(let root):
             method = Method(name: source.method, uri: "\(root)/v2/images/\(Self.segment(id))/file")
         }
-        _ = try await sendJSON(.POST, "/v2/images/\(Self.segment(id))/import", json: Body(method: method), expected: [202])
+        _ = try await sendJSON(
+            .POST,
+            "/v2/images/\(Self.segment(id))/import",
+            json: Body(method: method),
+            expected: [202]
+        )
     }
 
     /// Polls an image under import until Glance makes it `active`; fails when Glance records the import

@@ -22,6 +22,11 @@ extension GlanceClient {
 
     /// `POST /v2/images/{id}/members`; a 409 (already a member) is success.
     func addMember(_ project: String, to id: String) async throws {
-        _ = try await sendJSON(.POST, "/v2/images/\(Self.segment(id))/members", json: ["member": project], expected: [200, 409])
+        _ = try await sendJSON(
+            .POST,
+            "/v2/images/\(Self.segment(id))/members",
+            json: ["member": project],
+            expected: [200, 409]
+        )
     }
 }

@@ -57,8 +57,9 @@ extension GlanceClient {
             var retryAfter: TimeAmount?
             do {
                 logger.debug("request", metadata: ["method": "\(method.rawValue)", "path": "\(path)"])
+                let prepared = request
                 let (response, bytes) = try await withTotalDeadline {
-                    let response = try await http.execute(request, timeout: Self.requestTimeout, logger: logger)
+                    let response = try await http.execute(prepared, timeout: Self.requestTimeout, logger: logger)
                     return (response, try await response.body.collect(upTo: Self.maxJSONBody))
                 }
                 let status = Int(response.status.code)

@@ -20,24 +20,11 @@ struct InertLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    func log(
-        level: Logger.Level,
-        message: Logger.Message,
-        metadata explicit: Logger.Metadata?,
-        source: String,
-        file: String,
-        function: String,
-        line: UInt
-    ) {
-        let merged = metadata.merging(explicit ?? [:]) { _, new in new }
-        base.log(
-            level: level,
-            message: "\(TerminalText.inert(message.description))",
-            metadata: merged.mapValues { .string(TerminalText.inert("\($0)")) },
-            source: source,
-            file: file,
-            function: function,
-            line: line
-        )
+    func log(event: LogEvent) {
+        var event = event
+        let merged = metadata.merging(event.metadata ?? [:]) { _, new in new }
+        event.message = "\(TerminalText.inert(event.message.description))"
+        event.metadata = merged.mapValues { .string(TerminalText.inert("\($0)")) }
+        base.log(event: event)
     }
 }

@@ -17,7 +17,8 @@ extension ReportOutput {
         var out = "source: \(TerminalText.inert(report.source))\n\n"
         let header = ["SIZE", "BYTES", "VISIBILITY", "ID", "NAME"]
         let rows = report.images.map { image in
-            [humanBytes(image.bytes), String(image.bytes), image.visibility.rawValue, TerminalText.inert(image.id),
+            [
+                humanBytes(image.bytes), String(image.bytes), image.visibility.rawValue, TerminalText.inert(image.id),
                 TerminalText.inert(image.name ?? ""),
             ]
         }

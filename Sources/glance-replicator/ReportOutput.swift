@@ -70,7 +70,8 @@ enum ReportOutput {
                 for (image, row) in zip(target.images, rows) {
                     out += line(row)
                     for change in image.changes {
-                        out += "    \(inert(change.field)): \(inert("\(change.target)")) -> \(inert("\(change.source)"))\n"
+                        out +=
+                            "    \(inert(change.field)): \(inert("\(change.target)")) -> \(inert("\(change.source)"))\n"
                     }
                     if let twin = image.sameContentAs { out += "    same data as target image \(inert(twin))\n" }
                     if let error = image.error { out += "    error: \(inert(error))\n" }

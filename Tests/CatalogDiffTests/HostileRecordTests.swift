@@ -78,8 +78,10 @@ struct HostileRecordTests {
         #expect(Int64.max.addingSaturated(1) == .max)
         #expect(Int64.min.addingSaturated(-1) == .min)
         var budget = TransferBudget(maxBytes: 10)
-        #expect(!budget.admit(size: .max, elapsed: 0))
-        #expect(budget.admit(size: 10, elapsed: 0))
+        let admittedHuge = budget.admit(size: .max, elapsed: 0)
+        let admittedTen = budget.admit(size: 10, elapsed: 0)
+        #expect(!admittedHuge)
+        #expect(admittedTen)
         let sized = SizeReport(
             source: "s",
             catalog: [
@@ -105,6 +107,14 @@ struct HostileRecordTests {
         }
         let unbalanced = #"{"id": "\#(uuid)", "deep": "# + String(repeating: "[", count: depth) + "}"
         #expect(throws: ImageRecordParseError.self) { try ImageRecordParser.parse(Array(unbalanced.utf8)) }
+    }
+
+    @Test func aDeeplyNestedListingPageIsAnErrorNotACrash() {
+        // Listing pages go through Foundation's JSONDecoder, which refuses nesting past its limit.
+        let depth = 100_000
+        let nested = String(repeating: "[", count: depth) + String(repeating: "]", count: depth)
+        let page = #"{"images": [{"id": "\#(uuid)", "deep": \#(nested)}]}"#
+        #expect(throws: (any Error).self) { try JSONDecoder().decode(ImageListPage.self, from: Data(page.utf8)) }
     }
 
     @Test func pathSegmentsNeverLeaveTheirFolder() {

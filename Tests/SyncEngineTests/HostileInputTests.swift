@@ -41,13 +41,15 @@ private func withHostilePair(
 ) async throws {
     let source = try await HostileGlance.start(images)
     let target = try await HostileGlance.start(held, upload: upload)
-    defer {
-        Task {
-            try? await source.stop()
-            try? await target.stop()
-        }
+    do {
+        try await body(source, target)
+    } catch {
+        try? await source.stop()
+        try? await target.stop()
+        throw error
     }
-    try await body(source, target)
+    try await source.stop()
+    try await target.stop()
 }
 
 private func scratchDirectory() throws -> String {
@@ -139,7 +141,8 @@ struct HostileInputTests {
         // A native `queued` record under the source's id, without this tool's provenance: the copy into it
         // fails for a reason that is not transient, and the record stays.
         let native = HostileImage(id: copiedID, status: "queued", size: nil, checksum: nil, hashValue: nil)
-        try await withHostilePair(source: [HostileImage(id: copiedID)], target: [native], upload: .refuse(.badRequest)) {
+        try await withHostilePair(source: [HostileImage(id: copiedID)], target: [native], upload: .refuse(.badRequest))
+        {
             source,
             target in
             let report = try await replicate(from: source, to: target)
@@ -258,6 +261,14 @@ struct HostileInputTests {
         let error = await #expect(throws: ReplicatorError.self) { try await client.listImages() }
         #expect(error?.message.contains("longer than 1 s in all") == true)
         #expect(clock.now - started < .seconds(20))
+    }
+
+    @Test func localFaultsAndBusyRecordsKeepTheTargetRecord() {
+        #expect(ReplicatorError.spool("/spool/x.part", "cannot write it: No space left on device").keepsTargetRecord)
+        #expect(ReplicatorError.journal("/state.sqlite", "database or disk is full").keepsTargetRecord)
+        #expect(ReplicatorError.imageBusy(copiedID, endpoint: "http://t", status: "saving").keepsTargetRecord)
+        #expect(!ReplicatorError.dataMismatch("md5 differs").keepsTargetRecord)
+        #expect(ReplicatorError.spool("/x", "y").isLocalFault && !ReplicatorError.dataMismatch("x").isLocalFault)
     }
 
     static func client(_ glance: HostileGlance) throws -> GlanceClient {

@@ -151,10 +151,11 @@ final class StagedHandler: ChannelInboundHandler {
             return
         }
         context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(byte))), promise: nil)
+        let remaining = rest
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         context.eventLoop.scheduleTask(in: pause) {
             let (handler, context) = loopBound.value
-            handler.dribble(rest, every: pause, context: context)
+            handler.dribble(remaining, every: pause, context: context)
         }
     }
 
