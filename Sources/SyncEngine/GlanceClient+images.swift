@@ -6,8 +6,8 @@ import NIOHTTP1
 extension GlanceClient {
     /// Glance's largest page (`api_limit_max`).
     static let pageSize = 1000
-    /// The most pages one listing may take (ten million images at `pageSize`): past it the listing is
-    /// taken as endless, and the run stops rather than hold its lock forever.
+    /// The most pages one listing may take by default (ten million images at `pageSize`): past it the
+    /// listing is taken as endless, and the run stops rather than hold its lock forever.
     static let maxPages = 10_000
 
     /// Every image the credentials can see, any status and visibility, hidden ones included.
@@ -44,11 +44,11 @@ extension GlanceClient {
                             + "listing stopped"
                     )
                 }
-                if marker != nil, pages >= Self.maxPages {
+                if marker != nil, pages >= pageLimit {
                     throw ReplicatorError.malformedResponse(
                         endpoint.root,
                         request: "GET /v2/images",
-                        detail: "the listing goes on past \(Self.maxPages) pages of \(Self.pageSize): listing stopped"
+                        detail: "the listing goes on past \(pageLimit) pages of \(Self.pageSize): listing stopped"
                     )
                 }
             } while marker != nil

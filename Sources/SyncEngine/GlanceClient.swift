@@ -15,6 +15,8 @@ public struct GlanceClient: Sendable {
     /// The most one JSON request may take, its whole answer read (`send`); the read timeout alone only
     /// bounds the pause between two reads.
     var requestDeadline: TimeAmount = .seconds(300)
+    /// The most pages a listing may take (`maxPages`; tests lower it).
+    var pageLimit = GlanceClient.maxPages
 
     public init(
         endpoint: GlanceEndpoint,
