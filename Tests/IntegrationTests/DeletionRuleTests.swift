@@ -5,7 +5,7 @@ import Testing
 /// tool did not make, or one that is busy, survives a copy that fails; the control case (the tool's own
 /// record) is `FaultTests.persistentCorruptionFailsTheImageAndLeavesNothing`.
 extension ReplicationTests {
-    @Suite("The deletion rule on real regions", .serialized)
+    @Suite("The deletion rule and inert output on real regions", .serialized)
     struct DeletionRuleTests {
         let a: GlanceTestClient
         let b: GlanceTestClient
@@ -47,6 +47,21 @@ extension ReplicationTests {
             #expect(entry["result"] as? String == "failed")
             #expect((entry["error"] as? String)?.contains("'uploading'") == true)
             #expect(try await b.image(id)?["status"] as? String == "uploading")
+        }
+        @Test func progressAndLogLinesShowServerStringsInert() async throws {
+            let id = newID()
+            let name = "\u{1B}]0;owned\u{07}\u{1B}[2Jname\nsummary: forged\u{202E}"
+            try await a.seed(id, data: randomData(50_000), ["name": name, "visibility": "public"])
+            let run = try CLIRunner.run(["replicate", a.root, b.root, "--progress", "lines", "--verbose"])
+            #expect(run.status == 0, "stderr: \(run.stderr)")
+            #expect(try await b.image(id)?["name"] as? String == name)  // the data is copied exactly
+            for output in [run.stdout, run.stderr] {
+                #expect(!output.contains("\u{1B}"))
+                #expect(!output.contains("\u{07}"))
+                #expect(!output.contains("\u{202E}"))
+            }
+            #expect(run.stderr.contains("copying \\u{1B}]0;owned\\u{7}"))  // the progress line
+            #expect(run.stdout.split(separator: "\n").filter { $0.hasPrefix("summary:") }.count == 1)
         }
     }
 }
