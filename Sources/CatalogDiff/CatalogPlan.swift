@@ -28,10 +28,11 @@ public struct CatalogPlan: Sendable, Hashable {
     ) {
         // Positions, not records: a 100 000-image catalog's records are too large to hold twice.
         var targetByID: [String: Int] = Dictionary(minimumCapacity: target.count)
-        for (index, image) in target.enumerated() { targetByID[image.id] = index }
+        // Only a UUID is an id (`ImageRecord.invalidity`): another never matches, never becomes a URL.
+        for (index, image) in target.enumerated() where image.hasUsableID { targetByID[image.id] = index }
         // Where each source image is on the target, and which target ids the source has at all (an image the
         // source holds out of scope is not the target's `extra`); on every core.
-        let counterpart = Parallel.map(source.count) { targetByID[source[$0].id] }
+        let counterpart = Parallel.map(source.count) { source[$0].hasUsableID ? targetByID[source[$0].id] : nil }
         let inSource = counterpart.reduce(into: [Bool](repeating: false, count: target.count)) { marks, index in
             if let index { marks[index] = true }
         }
@@ -42,6 +43,9 @@ public struct CatalogPlan: Sendable, Hashable {
         var plans = Parallel.map(inScope.count + extras.count) { position -> ImagePlan in
             guard position < inScope.count else {
                 let image = target[extras[position - inScope.count]]
+                if image.invalidity != nil {
+                    return ImagePlan(id: image.id, state: .invalid, action: .ignore, source: nil, target: image)
+                }
                 let prunable = options.prune?.allows(image) ?? false
                 return ImagePlan(
                     id: image.id,
@@ -90,6 +94,9 @@ public struct CatalogPlan: Sendable, Hashable {
     }
 
     static func plan(_ source: ImageRecord, against target: ImageRecord?, rules: FieldRules) -> ImagePlan {
+        if source.invalidity != nil {
+            return ImagePlan(id: source.id, state: .invalid, action: .ignore, source: source, target: target)
+        }
         guard let target, target.hasData else {
             // No record, or an empty one (e.g. left `queued` by an interrupted upload): copy into it.
             return ImagePlan(id: source.id, state: .missing, action: .copy, source: source, target: target)
@@ -248,6 +255,8 @@ public struct PlanSummary: Sendable, Hashable, Encodable {
     public var extra = 0
     public var sameContentOtherID = 0
     public var missingInStores = 0
+    /// Records not acted on: an id that is not a UUID, a size out of range (`ImageState.invalid`).
+    public var invalid = 0
     public var bytesToCopy: Int64 = 0
     /// `extra` images `--prune` deletes (or would, in a dry run).
     public var toDelete = 0
@@ -260,6 +269,7 @@ public struct PlanSummary: Sendable, Hashable, Encodable {
         case extra
         case sameContentOtherID = "same_content_other_id"
         case missingInStores = "missing_in_stores"
+        case invalid
         case bytesToCopy = "bytes_to_copy"
         case toDelete = "to_delete"
     }
@@ -288,13 +298,14 @@ public struct PlanSummary: Sendable, Hashable, Encodable {
         case .extra: extra += 1
         case .sameContentOtherID: sameContentOtherID += 1
         case .missingInStores: missingInStores += 1
+        case .invalid: invalid += 1
         }
-        if action == .copy { bytesToCopy += bytes }
+        if action == .copy { bytesToCopy = bytesToCopy.addingSaturated(bytes) }
         if action == .delete { toDelete += 1 }
     }
 
     /// Whether the catalogs differ in any way (an `extra` image counts).
     public var hasDifferences: Bool {
-        missing + metadataDrift + dataConflict + extra + sameContentOtherID + missingInStores > 0
+        missing + metadataDrift + dataConflict + extra + sameContentOtherID + missingInStores + invalid > 0
     }
 }

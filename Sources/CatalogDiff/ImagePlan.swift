@@ -10,6 +10,9 @@ public enum ImageState: String, Sendable, Hashable, Encodable, CaseIterable {
     case sameContentOtherID = "same_content_other_id"
     /// In sync, but the target's multi-store Glance lacks it in some of the stores asked for (`--stores`).
     case missingInStores = "missing_in_stores"
+    /// A record the tool does not act on: its id is not a UUID or its size is out of range
+    /// (`ImageRecord.invalidity`, the report's `error`). Never copied, updated or deleted; exit 3.
+    case invalid
 }
 
 /// What replication does about it.
@@ -62,6 +65,13 @@ public struct ImagePlan: Sendable, Hashable {
         describe()
     }
 
+    /// For an `invalid` image: why it is not acted on, naming the side that listed it.
+    public var invalidity: String? {
+        guard state == .invalid else { return nil }
+        if let reason = source?.invalidity { return "the source's record: \(reason); not acted on" }
+        return target?.invalidity.map { "the target's record: \($0); not acted on" }
+    }
+
     /// The image's name as the report shows it: the source's, else the target's.
     public private(set) var name: String?
 
@@ -72,6 +82,7 @@ public struct ImagePlan: Sendable, Hashable {
     /// optional records copies a whole record each time, and reports and sorts read them for every image.
     private mutating func describe() {
         name = source?.name ?? target?.name
-        bytes = source != nil ? source?.size ?? 0 : target?.size ?? 0
+        // A negative size from a server (an `invalid` record) is no bytes.
+        bytes = max(0, source != nil ? source?.size ?? 0 : target?.size ?? 0)
     }
 }

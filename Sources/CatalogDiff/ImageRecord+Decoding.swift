@@ -57,6 +57,7 @@ extension ImageRecord: Decodable {
             properties: properties
         )
         self.stores = Self.storeList(stores)
+        self = validated()
     }
 
     /// `"fs,fs2"` as Glance writes it, to `["fs", "fs2"]`.

@@ -148,7 +148,7 @@ private struct JSONReader {
             if try endOfMember() { break members }
         }
         guard hasID else { throw error("no 'id'") }
-        return record
+        return record.validated()
     }
 
     /// After a member: `true` at the object's closing `}`, `false` after a `,` (another member follows).
@@ -274,9 +274,16 @@ private struct JSONReader {
             return .strings([])
         }
         while true {
-            switch try value() {
-            case .string(let text): strings.append(text)
-            default: allStrings = false
+            // A nested array or object is passed over without recursion (`skipContainer` counts its depth),
+            // so no nesting, however deep, can exhaust the stack.
+            if case let next = try peek(), next == UInt8(ascii: "[") || next == UInt8(ascii: "{") {
+                try skipContainer()
+                allStrings = false
+            } else {
+                switch try value() {
+                case .string(let text): strings.append(text)
+                default: allStrings = false
+                }
             }
             let next = try peek()
             index += 1

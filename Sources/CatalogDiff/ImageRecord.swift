@@ -67,6 +67,9 @@ public struct ImageRecord: Sendable, Hashable {
     /// The stores of a multi-store Glance that hold the image's data (`stores`, a comma list in the API);
     /// empty when the endpoint does not say.
     public var stores: [String] = []
+    /// Set where a record is parsed from a server or a dump, when it cannot be acted on (an id that is not
+    /// a UUID, a size out of range): see `ImageRecord+Validity`.
+    public var invalidity: RecordInvalidity?
 
     /// Whether Glance holds data for this image (hashes are set once data is stored).
     public var hasData: Bool {

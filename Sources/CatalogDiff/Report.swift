@@ -115,7 +115,8 @@ public struct ImageReport: Sendable, Hashable, Encodable {
         self.bytes = plan.bytes
         self.changes = plan.changes
         self.result = result
-        self.error = error
+        // An invalid record's report says why it was not acted on.
+        self.error = error ?? plan.invalidity
         self.sameContentAs = plan.sameContentAs
     }
 

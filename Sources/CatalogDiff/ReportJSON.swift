@@ -144,7 +144,8 @@ public enum ReportJSON {
         json.open("{")
         for (key, value) in [
             ("bytes_to_copy", s.bytesToCopy), ("data_conflict", Int64(s.dataConflict)), ("extra", Int64(s.extra)),
-            ("in_sync", Int64(s.inSync)), ("metadata_drift", Int64(s.metadataDrift)), ("missing", Int64(s.missing)),
+            ("in_sync", Int64(s.inSync)), ("invalid", Int64(s.invalid)), ("metadata_drift", Int64(s.metadataDrift)),
+            ("missing", Int64(s.missing)),
             ("missing_in_stores", Int64(s.missingInStores)),
             ("same_content_other_id", Int64(s.sameContentOtherID)), ("to_delete", Int64(s.toDelete)),
         ] {

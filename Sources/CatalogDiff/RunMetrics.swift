@@ -103,7 +103,7 @@ public struct RunMetrics: Sendable, Hashable {
             "bytes_copied",
             "Bytes of image data copied to the target by this run (completed copies).",
             perTarget { target in
-                "\(target.images.filter { $0.action == .copy && $0.result == .done }.reduce(Int64(0)) { $0 + $1.bytes })"
+                "\(target.images.filter { $0.action == .copy && $0.result == .done }.reduce(Int64(0)) { $0.addingSaturated($1.bytes) })"
             }
         )
         family(

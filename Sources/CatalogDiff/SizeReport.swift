@@ -19,9 +19,10 @@ public struct SizeReport: Sendable, Hashable, Encodable {
         var images: [SizedImage] = []
         var bytes: Int64 = 0
         for image in catalog where scope.containsSource(image) {
-            let size = image.size ?? 0
+            let size = max(0, image.size ?? 0)
             images.append(SizedImage(id: image.id, name: image.name, visibility: image.visibility, bytes: size))
-            bytes += size
+            // An out-of-range size (negative, absurd) from a server is listed as it is, never summed.
+            if image.invalidity == nil { bytes = bytes.addingSaturated(size) }
         }
         images.sort { ($0.name ?? "", $0.id) < ($1.name ?? "", $1.id) }
         self.images = images

@@ -16,8 +16,8 @@ public struct TransferBudget: Sendable, Hashable {
     /// An image that would take the run past `maxBytes` waits, but a smaller one after it may still start.
     public mutating func admit(size: Int64, elapsed: Double) -> Bool {
         if let maxSeconds, elapsed >= maxSeconds { return false }
-        if let maxBytes, startedBytes + size > maxBytes { return false }
-        startedBytes += size
+        if let maxBytes, startedBytes.addingSaturated(size) > maxBytes { return false }
+        startedBytes = startedBytes.addingSaturated(size)
         return true
     }
 }

@@ -33,9 +33,11 @@ public struct DumpDirectory: Sendable, Hashable, CustomStringConvertible {
     /// `dir:PATH`, as reports and the provenance property name it.
     public var description: String { "dir:\(path)" }
 
-    func jsonPath(_ id: String) -> String { "\(path)/\(id).json" }
-    func dataPath(_ id: String) -> String { "\(path)/\(id).img" }
-    func partialDataPath(_ id: String) -> String { "\(path)/\(id).img.part" }
+    // Ids are UUIDs once planned (`ImageRecord.invalidity`); the name is a path segment all the same, so no
+    // id can name a file outside the directory.
+    func jsonPath(_ id: String) -> String { "\(path)/\(ImageRecord.pathSegment(id)).json" }
+    func dataPath(_ id: String) -> String { "\(path)/\(ImageRecord.pathSegment(id)).img" }
+    func partialDataPath(_ id: String) -> String { "\(path)/\(ImageRecord.pathSegment(id)).img.part" }
 
     // MARK: reading
 

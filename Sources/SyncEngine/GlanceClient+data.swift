@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import CatalogDiff
 import NIOCore
 import NIOHTTP1
 
@@ -9,8 +10,9 @@ extension GlanceClient {
 
     /// How long moving `size` bytes may take, at the slowest speed a run tolerates: the deadline of an
     /// upload, and the patience with an import Glance runs on its own.
+    /// A size out of range (from a server) is held to `ImageRecord.maxSize`: the sum never traps.
     static func allowance(forBytes size: Int64) -> TimeAmount {
-        requestTimeout + .seconds(size / minimumUploadSpeed)
+        requestTimeout + .seconds(min(max(0, size), ImageRecord.maxSize) / minimumUploadSpeed)
     }
 
     /// Starts `GET /v2/images/{id}/file`, from `offset` with `Range: bytes=N-` when given, and returns once
@@ -23,7 +25,7 @@ extension GlanceClient {
     ) async throws -> (
         status: Int, body: HTTPClientResponse.Body
     ) {
-        let path = "/v2/images/\(id)/file"
+        let path = "/v2/images/\(Self.segment(id))/file"
         var renewed = false
         var response: HTTPClientResponse
         while true {
@@ -60,14 +62,14 @@ extension GlanceClient {
     /// `PUT /v2/images/{id}/file` with a streamed body of known size.
     func upload<Bytes: AsyncSequence & Sendable>(_ id: String, _ bytes: Bytes, size: Int64) async throws
     where Bytes.Element == ByteBuffer {
-        try await put(bytes, size: size, to: "/v2/images/\(id)/file")
+        try await put(bytes, size: size, to: "/v2/images/\(Self.segment(id))/file")
     }
 
     /// `PUT /v2/images/{id}/stage`: the data of the interoperable import flow, imported afterwards with
     /// `glance-direct` (see `GlanceClient+import.swift`).
     func stage<Bytes: AsyncSequence & Sendable>(_ id: String, _ bytes: Bytes, size: Int64) async throws
     where Bytes.Element == ByteBuffer {
-        try await put(bytes, size: size, to: "/v2/images/\(id)/stage")
+        try await put(bytes, size: size, to: "/v2/images/\(Self.segment(id))/stage")
     }
 
     private func put<Bytes: AsyncSequence & Sendable>(_ bytes: Bytes, size: Int64, to path: String) async throws

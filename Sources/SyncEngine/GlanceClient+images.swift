@@ -6,6 +6,9 @@ import NIOHTTP1
 extension GlanceClient {
     /// Glance's largest page (`api_limit_max`).
     static let pageSize = 1000
+    /// The most pages one listing may take by default (ten million images at `pageSize`): past it the
+    /// listing is taken as endless, and the run stops rather than hold its lock forever.
+    static let maxPages = 10_000
 
     /// Every image the credentials can see, any status and visibility, hidden ones included.
     ///
@@ -17,17 +20,37 @@ extension GlanceClient {
         var seen = Set<String>()
         for hidden in [false, true] {
             var marker: String?
+            // A server that hands out a marker twice (or pages without end) would keep the run, and its job's
+            // lock, forever: the listing stops with one line instead (a fatal error, exit 4).
+            var markers = Set<String>()
+            var pages = 0
             repeat {
                 var query = "visibility=all&limit=\(Self.pageSize)&sort_key=created_at&sort_dir=asc"
                 if hidden { query += "&os_hidden=true" }
-                if let marker { query += "&marker=\(marker)" }
+                if let marker { query += "&marker=\(Self.segment(marker))" }
                 let path = "/v2/images?" + query
                 let response = try await send(.GET, path, expected: [200])
                 let page = try decode(ImageListPage.self, from: response, request: "GET /v2/images")
                 for image in page.images where seen.insert(image.id).inserted {
                     images.append(image)
                 }
+                pages += 1
                 marker = page.next != nil && !page.images.isEmpty ? page.images.last?.id : nil
+                if let marker, !markers.insert(marker).inserted {
+                    throw ReplicatorError.malformedResponse(
+                        endpoint.root,
+                        request: "GET /v2/images",
+                        detail: "the listing comes back to the page after image \(marker) (page \(pages)): it loops; "
+                            + "listing stopped"
+                    )
+                }
+                if marker != nil, pages >= pageLimit {
+                    throw ReplicatorError.malformedResponse(
+                        endpoint.root,
+                        request: "GET /v2/images",
+                        detail: "the listing goes on past \(pageLimit) pages of \(Self.pageSize): listing stopped"
+                    )
+                }
             } while marker != nil
         }
         logger.debug("listed", metadata: ["images": "\(images.count)"])
@@ -36,7 +59,7 @@ extension GlanceClient {
 
     /// One image, or `nil` when the endpoint has none with that id (or it was deleted).
     public func image(_ id: String) async throws -> ImageRecord? {
-        let response = try await send(.GET, "/v2/images/\(id)", expected: [200, 404])
+        let response = try await send(.GET, "/v2/images/\(Self.segment(id))", expected: [200, 404])
         if response.status == 404 { return nil }
         return try decode(ImageRecord.self, from: response, request: "GET /v2/images/\(id)")
     }
@@ -51,7 +74,7 @@ extension GlanceClient {
     public func updateImage(_ id: String, _ operations: [PatchOperation]) async throws -> ImageRecord {
         let response = try await sendJSON(
             .PATCH,
-            "/v2/images/\(id)",
+            "/v2/images/\(Self.segment(id))",
             json: operations,
             contentType: "application/openstack-images-v2.1-json-patch",
             expected: [200]
@@ -61,6 +84,6 @@ extension GlanceClient {
 
     /// Deletes an image; one that is already gone is not an error.
     public func deleteImage(_ id: String) async throws {
-        _ = try await send(.DELETE, "/v2/images/\(id)", expected: [204, 404])
+        _ = try await send(.DELETE, "/v2/images/\(Self.segment(id))", expected: [204, 404])
     }
 }

@@ -10,7 +10,7 @@ extension GlanceClient {
         struct Body: Encodable { var method: Method }
         _ = try await sendJSON(
             .POST,
-            "/v2/images/\(id)/import",
+            "/v2/images/\(Self.segment(id))/import",
             json: Body(method: Method(name: "glance-direct")),
             expected: [202]
         )
@@ -45,9 +45,14 @@ extension GlanceClient {
                 glanceServiceInterface: interface
             )
         case .web(let root):
-            method = Method(name: source.method, uri: "\(root)/v2/images/\(id)/file")
+            method = Method(name: source.method, uri: "\(root)/v2/images/\(Self.segment(id))/file")
         }
-        _ = try await sendJSON(.POST, "/v2/images/\(id)/import", json: Body(method: method), expected: [202])
+        _ = try await sendJSON(
+            .POST,
+            "/v2/images/\(Self.segment(id))/import",
+            json: Body(method: method),
+            expected: [202]
+        )
     }
 
     /// Polls an image under import until Glance makes it `active` and releases its import lock
@@ -152,7 +157,7 @@ extension GlanceClient {
         }
         _ = try await sendJSON(
             .POST,
-            "/v2/images/\(id)/import",
+            "/v2/images/\(Self.segment(id))/import",
             json: Body(method: Method(name: "copy-image"), stores: stores, allStoresMustSucceed: true),
             expected: [202]
         )

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import CatalogDiff
 import Foundation
 import Logging
 import NIOCore
@@ -8,7 +9,14 @@ import NIOPosix
 
 extension GlanceClient {
     static let requestTimeout: TimeAmount = .seconds(120)
+    /// The most a JSON answer (a listing page, a record, an error) may take: a full page of 1000 records is
+    /// a few MiB; a body past this is refused rather than held.
     static let maxJSONBody = 256 * 1024 * 1024
+
+    /// One path segment (an image id, a marker) percent-encoded: ids are checked where records are planned
+    /// (`ImageRecord.invalidity`), and whatever reaches a URL still cannot add a segment, a query or a
+    /// fragment to it.
+    static func segment(_ text: String) -> String { ImageRecord.pathSegment(text) }
 
     /// A request with the current token (renewed first if it is about to expire).
     func makeRequest(_ method: HTTPMethod, _ path: String) async throws -> HTTPClientRequest {
@@ -49,8 +57,11 @@ extension GlanceClient {
             var retryAfter: TimeAmount?
             do {
                 logger.debug("request", metadata: ["method": "\(method.rawValue)", "path": "\(path)"])
-                let response = try await http.execute(request, timeout: Self.requestTimeout, logger: logger)
-                let bytes = try await response.body.collect(upTo: Self.maxJSONBody)
+                let prepared = request
+                let (response, bytes) = try await withTotalDeadline {
+                    let response = try await http.execute(prepared, timeout: Self.requestTimeout, logger: logger)
+                    return (response, try await response.body.collect(upTo: Self.maxJSONBody))
+                }
                 let status = Int(response.status.code)
                 if expected.contains(status) {
                     return Response(status: status, headers: response.headers, body: bytes)
@@ -79,6 +90,30 @@ extension GlanceClient {
             )
             try await Task.sleep(nanoseconds: UInt64(delay.nanoseconds))
             attempt += 1
+        }
+    }
+
+    /// Runs one request and the reading of its whole answer within `requestDeadline`: AsyncHTTPClient's
+    /// deadline ends with the response head, and its read timeout only bounds the pause between two reads,
+    /// so a server dribbling a body could otherwise hold a run forever.
+    private func withTotalDeadline<T: Sendable>(
+        _ operation: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        let limit = requestDeadline
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await operation() }
+            group.addTask {
+                try await Task.sleep(nanoseconds: UInt64(limit.nanoseconds))
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let value = first else {
+                throw ReplicatorError.unreachable(
+                    endpoint.root,
+                    reason: "the answer took longer than \(limit.nanoseconds / 1_000_000_000) s in all"
+                )
+            }
+            return value
         }
     }
 

@@ -12,6 +12,11 @@ public struct GlanceClient: Sendable {
     let tokens: TokenProvider
     let retry: RetryPolicy
     let logger: Logger
+    /// The most one JSON request may take, its whole answer read (`send`); the read timeout alone only
+    /// bounds the pause between two reads.
+    var requestDeadline: TimeAmount = .seconds(300)
+    /// The most pages a listing may take (`maxPages`; tests lower it).
+    var pageLimit = GlanceClient.maxPages
 
     public init(
         endpoint: GlanceEndpoint,

@@ -150,9 +150,10 @@ struct ImageCopy: Sendable {
         }
 
         // Records first: a target that cannot take the image drops out before any byte is read.
+        var origins = [RecordOrigin?](repeating: nil, count: targets.count)
         for (index, target) in targets.enumerated() {
             do {
-                try await target.transfer.prepareRecord(for: image, existing: target.plan.target)
+                origins[index] = try await target.transfer.prepareRecord(for: image, existing: target.plan.target)
                 try await record(target.transfer, "created")
             } catch {
                 results[index] = .failure(Self.replicatorError(error))
@@ -232,7 +233,7 @@ struct ImageCopy: Sendable {
         let final = results.map { $0 ?? .failure(.interrupted("not run")) }
         for (index, result) in final.enumerated() {
             guard case .failure(let error) = result else { continue }
-            await targets[index].transfer.giveUp(image.id, after: error)
+            await targets[index].transfer.giveUp(image, after: error, origin: origins[index])
             try? await record(targets[index].transfer, error.isInterruption ? "interrupted" : "failed", error.message)
         }
         if final.allSatisfy({ if case .success = $0 { true } else { false } }) {

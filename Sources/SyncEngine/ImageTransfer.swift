@@ -77,7 +77,7 @@ struct ImageTransfer: Sendable {
         guard let image = plan.source, let size = image.size else {
             throw ReplicatorError.dataMismatch("the source record of image \(plan.id) has no size")
         }
-        try await prepareRecord(for: image, existing: plan.target)
+        let origin = try await prepareRecord(for: image, existing: plan.target)
         var attempt = 1
         while true {
             do {
@@ -91,12 +91,12 @@ struct ImageTransfer: Sendable {
                 try await Task.sleep(for: pauseBeforeUploadRetry(attempt))
                 let current = try? await target.image(image.id)
                 guard current?.status == ImageStatus.queued else {
-                    await giveUp(image.id, after: error)
+                    await giveUp(image, after: error, origin: origin)
                     throw error
                 }
                 attempt += 1
             } catch {
-                await giveUp(image.id, after: error)
+                await giveUp(image, after: error, origin: origin)
                 throw error
             }
         }
@@ -138,7 +138,7 @@ struct ImageTransfer: Sendable {
         guard let image = plan.source, let size = image.size else {
             throw ReplicatorError.dataMismatch("the source record of image \(plan.id) has no size")
         }
-        try await prepareRecord(for: image, existing: plan.target)
+        let origin = try await prepareRecord(for: image, existing: plan.target)
         do {
             if let current = try await target.image(image.id) { try target.requireNoImport(on: current) }
             try await target.importFromRegion(image.id, source: source)
@@ -152,7 +152,7 @@ struct ImageTransfer: Sendable {
                 _ = try await target.updateImage(image.id, ImageWrite.patch(for: changes))
             }
         } catch {
-            await giveUp(image.id, after: error)
+            await giveUp(image, after: error, origin: origin)
             throw error
         }
         try await protectIfNeeded(image)
@@ -199,14 +199,16 @@ struct ImageTransfer: Sendable {
 
     // MARK: steps
 
-    /// Creates the target record, or brings an existing empty one in line with the source.
-    func prepareRecord(for image: ImageRecord, existing: ImageRecord?) async throws {
+    /// Creates the target record, or brings an existing empty one in line with the source; returns whose
+    /// the record is (`RecordOrigin`), judged before this patches anything.
+    @discardableResult
+    func prepareRecord(for image: ImageRecord, existing: ImageRecord?) async throws -> RecordOrigin {
         var reusable = existing
         if reusable == nil {
             do {
                 _ = try await target.createImage(ImageWrite.createBody(for: image, rules: rules, owner: preserveOwner))
                 logger.debug("created target record")
-                return
+                return .created
             } catch let error as ReplicatorError where error.status == 409 {
                 // Taken meanwhile (or by an earlier, cut-off attempt of this request), or burnt by a deletion.
                 guard let current = try await target.image(image.id) else {
@@ -215,14 +217,16 @@ struct ImageTransfer: Sendable {
                 reusable = current
             }
         }
-        guard var record = reusable else { return }
+        guard var record = reusable else { return .found(ours: false) }
+        let origin = RecordOrigin.found(ours: isOurs(record))
         if record.status == ImageStatus.saving {
             // An upload cut off by a killed run: Glance returns the image to queued once it notices.
-            record = try await waitUntilQueued(image.id) ?? record
+            guard let current = try await waitWhileSaving(image.id) else {
+                throw vanished(image.id, during: "while waiting for it to leave 'saving'")
+            }
+            record = current
         }
-        guard record.status == ImageStatus.queued else {
-            throw ReplicatorError.imageBusy(image.id, endpoint: target.endpoint.root, status: record.status)
-        }
+        guard record.status == ImageStatus.queued else { throw notWritable(record) }
         // Formats are needed before data is accepted, so they are set even when --dontreplicate names them.
         var recordRules = rules
         recordRules.excluded.subtract(["disk_format", "container_format"])
@@ -233,6 +237,7 @@ struct ImageTransfer: Sendable {
             _ = try await target.updateImage(image.id, ImageWrite.patch(for: changes))
         }
         logger.debug("reusing the target's empty record")
+        return origin
     }
 
     /// The target computed its own hashes while storing: they must be the source's.
@@ -253,53 +258,46 @@ struct ImageTransfer: Sendable {
     }
 
     /// Makes sure the record can take an upload: a cut-off upload leaves it `saving` until Glance notices
-    /// and returns it to `queued`.
+    /// and returns it to `queued`. A record still busy after the wait is reported with its true status.
     func readyForUpload(_ id: String) async throws {
         var record = try await target.image(id)
         if record?.status == ImageStatus.saving {
-            record = try await waitUntilQueued(id)
+            record = try await waitWhileSaving(id)
         }
-        guard let record else {
-            throw ReplicatorError.cannotRepair(
-                "image \(id) vanished from \(target.endpoint.root) during its upload (Glance deletes an image whose "
-                    + "upload meets a conflicting change and answers 410 Gone); Glance never reuses a deleted id "
-                    + "until `glance-manage db purge_images_table` purges it"
-            )
-        }
-        guard record.status == ImageStatus.queued else {
-            throw ReplicatorError.imageBusy(id, endpoint: target.endpoint.root, status: record.status)
-        }
+        guard let record else { throw vanished(id, during: "during its upload") }
+        guard record.status == ImageStatus.queued else { throw notWritable(record) }
     }
 
-    /// Polls a `saving` record for a few seconds; returns it once `queued`, or nil if it stays busy.
-    func waitUntilQueued(_ id: String, seconds: Int = 10) async throws -> ImageRecord? {
+    /// Why a record that is not `queued` cannot take data: busy (reported with its status, left for a later
+    /// run), or in another state that is not this copy's to change.
+    private func notWritable(_ record: ImageRecord) -> ReplicatorError {
+        if ImageStatus.busy.contains(record.status) {
+            return .imageBusy(record.id, endpoint: target.endpoint.root, status: record.status)
+        }
+        return .cannotRepair(
+            "image \(record.id) on \(target.endpoint.root) is '\(record.status)' and records no data to compare "
+                + "with the source's: left as it is; delete it on the target and run again to copy it anew"
+        )
+    }
+
+    /// The target answered 404 for an image this run was writing.
+    private func vanished(_ id: String, during what: String) -> ReplicatorError {
+        ReplicatorError.cannotRepair(
+            "image \(id) vanished from \(target.endpoint.root) \(what) (GET /v2/images/\(id) answered 404: "
+                + "deleted there, perhaps by Glance after a conflicting change); Glance never reuses a deleted id "
+                + "until `glance-manage db purge_images_table` purges it"
+        )
+    }
+
+    /// Polls a `saving` record for a few seconds; returns it once it left `saving`, or as it is after the
+    /// wait (still `saving`); nil once the target answers 404.
+    func waitWhileSaving(_ id: String, seconds: Int = 10) async throws -> ImageRecord? {
+        var record: ImageRecord?
         for _ in 0..<(seconds * 2) {
             try await Task.sleep(for: .milliseconds(500))
-            if let record = try await target.image(id), record.status != ImageStatus.saving {
-                return record.status == ImageStatus.queued ? record : nil
-            }
+            record = try await target.image(id)
+            guard let current = record, current.status == ImageStatus.saving else { return record }
         }
-        return nil
-    }
-
-    /// After a copy failed for good: an empty `queued` record left by a broken connection, a signal or the
-    /// target's refusal of `PUT /file` is kept for the next run to fill, because deleting it would burn the id;
-    /// any other (one that may hold wrong data, or whose copy cannot succeed as things are) is deleted.
-    func giveUp(_ id: String, after error: any Error) async {
-        if error is CancellationError { return }
-        if let error = error as? ReplicatorError, error.isTransient || error.isInterruption || error.status == 403 {
-            logger.info("kept the empty target record for the next run", metadata: ["error": "\(error)"])
-            return
-        }
-        await removeHalfMade(id, after: error)
-    }
-
-    private func removeHalfMade(_ id: String, after error: any Error) async {
-        do {
-            try await target.deleteImage(id)
-            logger.info("removed the half-made target image", metadata: ["error": "\(error)"])
-        } catch {
-            logger.warning("could not remove the half-made target image", metadata: ["error": "\(error)"])
-        }
+        return record
     }
 }

@@ -78,6 +78,16 @@ public struct ReplicatorError: Error, Sendable, Hashable, CustomStringConvertibl
     /// Whether the data read or stored did not match what the source records.
     public var isDataMismatch: Bool { code == .dataMismatch }
 
+    /// A fault of this host, not of any server: the spool's disk (ENOSPC, EIO) or the state journal
+    /// (SQLITE_FULL, SQLITE_BUSY). The target records of the images it hit are kept for the next run.
+    public var isLocalFault: Bool { code == .spool || code == .journal }
+
+    /// A target record in `saving`, `uploading` or `importing` (past the wait): left for a later run.
+    public var isBusy: Bool { code == .imageBusy }
+
+    /// The target refuses the id (a deleted image's): there is no record to keep or delete.
+    var isIDUnavailable: Bool { code == .idUnavailable }
+
     // MARK: usage
 
     public static func invalidLocation(_ text: String) -> Self {
@@ -291,8 +301,8 @@ public struct ReplicatorError: Error, Sendable, Hashable, CustomStringConvertibl
     public static func imageBusy(_ id: String, endpoint: String, status: String) -> Self {
         Self(
             .imageBusy,
-            "image \(id) on \(endpoint) is '\(status)' (an upload or import in progress, or one whose server died); "
-                + "wait, or delete it on the target and run again"
+            "image \(id) on \(endpoint) is '\(status)' (an upload or import in progress, or one whose server died): "
+                + "left as it is for a later run; if it stays so, delete it on the target and run again"
         )
     }
 

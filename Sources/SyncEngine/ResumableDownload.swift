@@ -27,9 +27,14 @@ struct ResumableDownload: AsyncSequence, Sendable {
         var machine: DownloadStateMachine
         var body: HTTPClientResponse.Body.AsyncIterator?
         var pending: DownloadStateMachine.Action?
+        /// The whole download's deadline, at the slowest speed a run tolerates (`GlanceClient.allowance`): the
+        /// read timeout bounds only a silence, so a source dribbling bytes would otherwise never end.
+        let deadline: ContinuousClock.Instant
 
         init(download: ResumableDownload) {
             self.download = download
+            deadline =
+                .now + .nanoseconds(GlanceClient.allowance(forBytes: download.size - download.offset).nanoseconds)
             self.machine = DownloadStateMachine(
                 size: download.size,
                 maxResumes: download.maxResumes,
@@ -41,6 +46,16 @@ struct ResumableDownload: AsyncSequence, Sendable {
             if machine.state == .finished { return nil }
             if pending == nil, body == nil { pending = machine.start() }
             while true {
+                guard ContinuousClock.now < deadline else {
+                    body = nil
+                    let allowed = GlanceClient.allowance(forBytes: download.size - download.offset)
+                    throw ReplicatorError.unreachable(
+                        download.client.endpoint.root,
+                        reason: "the download of image \(download.imageID) took longer than it may in all "
+                            + "(\(allowed.nanoseconds / 1_000_000_000) s); \(machine.delivered) of \(download.size) "
+                            + "bytes came"
+                    )
+                }
                 if let action = pending {
                     pending = nil
                     switch action {

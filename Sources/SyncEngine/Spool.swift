@@ -1,3 +1,4 @@
+import CatalogDiff
 import Foundation
 
 /// Where downloaded image data is kept until every target holds it, and how much disk it may take.
@@ -31,7 +32,8 @@ public struct SpoolPolicy: Sendable, Hashable {
     func path(source: String, imageID: String) -> String {
         let digest = StreamDigest(algorithm: "sha256")!
         digest.update(Array(source.utf8))
-        return "\(directory)/\(digest.finalize().prefix(16))/\(imageID).part"
+        // The id as one path segment: no id can name a file outside the spool (ids are UUIDs once planned).
+        return "\(directory)/\(digest.finalize().prefix(16))/\(ImageRecord.pathSegment(imageID)).part"
     }
 }
 
@@ -52,11 +54,11 @@ actor SpoolBudget {
     /// Reserves `size` bytes; false when the image must be streamed instead.
     func reserve(_ size: Int64) async -> Bool {
         guard let limit else { return true }
-        while used + size > limit {
+        while used.addingSaturated(size) > limit {
             guard active > 0, !Task.isCancelled else { return false }
             await withCheckedContinuation { waiters.append($0) }
         }
-        used += size
+        used = used.addingSaturated(size)
         active += 1
         return true
     }

@@ -94,7 +94,7 @@ struct CommonOptions: ParsableArguments {
                 handler.logLevel = level
                 return handler
             }
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler = InertLogHandler(label: label)
             handler.logLevel = level
             return handler
         }

@@ -66,6 +66,6 @@ enum ExitStatus {
             FileHandle.standardError.write(JSONLogHandler.line(line))
             return
         }
-        FileHandle.standardError.write(Data("glance-replicator: error: \(message)\n".utf8))
+        FileHandle.standardError.write(Data("glance-replicator: error: \(TerminalText.inert(message))\n".utf8))
     }
 }

@@ -46,11 +46,13 @@ final class ProgressDisplay: TransferObserver {
 
     func started(_ imageID: String, name: String?, size: Int64, targets: Int) {
         state.withLock { state in
-            state.copies[imageID] = Copy(name: name ?? imageID, size: size, started: .now)
+            // Names and ids come from the source: shown inert (`TerminalText`).
+            state.copies[imageID] = Copy(name: TerminalText.inert(name ?? imageID), size: size, started: .now)
             state.order.append(imageID)
             if style == .lines {
                 write(
-                    "copying \(name ?? "-") (\(imageID)), \(Quantity.describe(bytes: size)) to \(targets) "
+                    "copying \(TerminalText.inert(name ?? "-")) (\(TerminalText.inert(imageID))), "
+                        + "\(Quantity.describe(bytes: size)) to \(targets) "
                         + "target\(targets == 1 ? "" : "s")\n"
                 )
             } else {
@@ -75,10 +77,11 @@ final class ProgressDisplay: TransferObserver {
             guard let copy = state.copies.removeValue(forKey: imageID) else { return }
             state.order.removeAll { $0 == imageID }
             state.finished += 1
-            state.finishedBytes += copy.size
+            state.finishedBytes = state.finishedBytes.addingSaturated(copy.size)
             let seconds = max(0.001, (ContinuousClock.now - copy.started).seconds)
+            let imageID = TerminalText.inert(imageID)
             let line =
-                error.map {
+                error.map(TerminalText.inert).map {
                     $0 == "interrupted"
                         ? "stopped \(copy.name) (\(imageID))\n" : "failed  \(copy.name) (\(imageID)): \($0)\n"
                 }
@@ -112,12 +115,12 @@ final class ProgressDisplay: TransferObserver {
         var done: Int64 = state.finishedBytes
         for id in state.order {
             guard let copy = state.copies[id] else { continue }
-            total += copy.size
-            done += copy.done
+            total = total.addingSaturated(copy.size)
+            done = done.addingSaturated(copy.done)
             let seconds = max(0.001, (now - copy.started).seconds)
             let speed = Double(copy.done) / seconds
             let fraction = copy.size > 0 ? Double(copy.done) / Double(copy.size) : 1
-            let eta = speed > 0 ? Double(copy.size - copy.done) / speed : 0
+            let eta = speed > 0 ? max(0, Double(copy.size) - Double(copy.done)) / speed : 0
             let name = copy.name.count > 24 ? String(copy.name.prefix(23)) + "…" : copy.name
             lines.append(
                 "\(name.padding(toLength: 24, withPad: " ", startingAt: 0)) \(Self.bar(fraction)) "
@@ -154,7 +157,8 @@ final class ProgressDisplay: TransferObserver {
     }
 
     private static func clock(_ seconds: Double) -> String {
-        let total = Int(seconds.rounded())
+        // An absurd estimate (a stalled copy of a huge image) shows as 99:59:59, never traps.
+        let total = Int(min(max(0, seconds), 359_999).rounded())
         return String(format: "%d:%02d:%02d", total / 3600, total / 60 % 60, total % 60)
     }
 }

@@ -14,10 +14,13 @@ extension ReportOutput {
 
     /// One row per image (sizes right-aligned), and the summary line last.
     static func table(_ report: SizeReport) -> String {
-        var out = "source: \(report.source)\n\n"
+        var out = "source: \(TerminalText.inert(report.source))\n\n"
         let header = ["SIZE", "BYTES", "VISIBILITY", "ID", "NAME"]
         let rows = report.images.map { image in
-            [humanBytes(image.bytes), String(image.bytes), image.visibility.rawValue, image.id, image.name ?? ""]
+            [
+                humanBytes(image.bytes), String(image.bytes), image.visibility.rawValue, TerminalText.inert(image.id),
+                TerminalText.inert(image.name ?? ""),
+            ]
         }
         if rows.isEmpty {
             out += "(no images in scope)\n"

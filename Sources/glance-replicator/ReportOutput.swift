@@ -36,16 +36,18 @@ enum ReportOutput {
     }
 
     static func table(_ report: Report) -> String {
-        var out = "source: \(report.source)\n"
+        // Every server-supplied string is made inert (`TerminalText`): a name must not forge a line.
+        let inert = TerminalText.inert
+        var out = "source: \(inert(report.source))\n"
         for target in report.targets {
-            out += "target: \(target.target)\n"
+            out += "target: \(inert(target.target))\n"
             if let owner = target.owner { out += "owner: \(owner.message)\n" }
             out += "\n"
             let header = ["STATE", "ACTION", "RESULT", "SIZE", "ID", "NAME"]
             let rows = target.images.map { image in
                 [
                     image.state.rawValue, image.action.rawValue, image.result.rawValue, humanBytes(image.bytes),
-                    image.id, image.name ?? "",
+                    inert(image.id), inert(image.name ?? ""),
                 ]
             }
             let widths = header.indices.map { column in
@@ -68,15 +70,16 @@ enum ReportOutput {
                 for (image, row) in zip(target.images, rows) {
                     out += line(row)
                     for change in image.changes {
-                        out += "    \(change.field): \(change.target) -> \(change.source)\n"
+                        out +=
+                            "    \(inert(change.field)): \(inert("\(change.target)")) -> \(inert("\(change.source)"))\n"
                     }
-                    if let twin = image.sameContentAs { out += "    same data as target image \(twin)\n" }
-                    if let error = image.error { out += "    error: \(error)\n" }
+                    if let twin = image.sameContentAs { out += "    same data as target image \(inert(twin))\n" }
+                    if let error = image.error { out += "    error: \(inert(error))\n" }
                 }
             }
             if let members = target.members {
                 out += "\nmembers: \(members.added) added to shared copies\n"
-                for error in members.errors { out += "    error: \(error)\n" }
+                for error in members.errors { out += "    error: \(inert(error))\n" }
             }
             if let refusal = target.pruneRefused { out += "\nprune refused: \(refusal.message)\n" }
             out += "\n" + summaryLine(target, dryRun: report.dryRun) + "\n"

@@ -3,8 +3,12 @@ import CatalogDiff
 
 /// How a finished run's report becomes its exit code (the contract in README "Exit codes").
 enum RunOutcome {
-    /// `compare`: 1 when the catalogs differ in any way (an `extra` image counts).
+    /// `compare`: 1 when the catalogs differ in any way (an `extra` image counts); 3 when a catalog lists
+    /// invalid records.
     static func compare(_ report: Report) throws {
+        if invalidRecords(report.targets.flatMap(\.images)) {
+            throw ExitStatus.Finished(code: ExitStatus.imagesFailed)
+        }
         if report.targets.contains(where: { $0.summary.hasDifferences }) {
             throw ExitStatus.Finished(code: ExitStatus.differences)
         }
@@ -17,7 +21,9 @@ enum RunOutcome {
         for refusal in report.targets.compactMap(\.pruneRefused) {
             ExitStatus.printError(refusal.message)
         }
+        let invalid = invalidRecords(images)
         if dryRun {
+            if invalid { throw ExitStatus.Finished(code: ExitStatus.imagesFailed) }
             if images.contains(where: {
                 [.copy, .updateMetadata, .conflict, .delete, .copyToStores].contains($0.action)
             }) {
@@ -28,15 +34,28 @@ enum RunOutcome {
             let conflicts = images.filter { $0.action == .conflict }.count
             let refused = report.targets.contains { $0.pruneRefused != nil }
             let memberErrors = report.targets.compactMap(\.members).map(\.errors.count).reduce(0, +)
-            if failed + conflicts + memberErrors > 0 || refused {
+            if failed + conflicts + memberErrors > 0 || refused || invalid {
                 var parts: [String] = []
                 if failed > 0 { parts.append("\(failed) failed") }
                 if memberErrors > 0 { parts.append("members of \(memberErrors) shared images not replicated") }
                 if conflicts > 0 { parts.append("\(conflicts) in data_conflict (never overwritten)") }
                 if refused { parts.append("--prune deleted nothing (over --max-delete)") }
+                if invalid { parts.append("invalid records never acted on") }
                 ExitStatus.printError(parts.joined(separator: ", ") + "; the other images are done, see the report")
                 throw ExitStatus.Finished(code: ExitStatus.imagesFailed)
             }
         }
+    }
+
+    /// Records with an id that is not a UUID or a size out of range: never acted on, exit 3 for any run
+    /// (a dry run too: a monitoring system must see them). Says so in one line; true when there are any.
+    static func invalidRecords(_ images: [ImageReport]) -> Bool {
+        let invalid = images.filter { $0.state == .invalid }
+        guard !invalid.isEmpty else { return false }
+        ExitStatus.printError(
+            "\(invalid.count) invalid record\(invalid.count == 1 ? "" : "s") (an id that is not a UUID, or a size out "
+                + "of range), never acted on: \(invalid.prefix(3).map { "\($0.id): \($0.error ?? "")" }.joined(separator: "; "))"
+        )
+        return true
     }
 }

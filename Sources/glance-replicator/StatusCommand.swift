@@ -78,7 +78,7 @@ struct StatusCommand: AsyncParsableCommand {
                 print(
                     "  #\(run.id)  \(run.startedAt)  \(run.outcome.padding(toLength: 11, withPad: " ", startingAt: 0)) "
                         + "copied \(run.copied), failed \(run.failed), read \(Quantity.describe(bytes: run.bytesRead))  "
-                        + "\(run.source) -> \(run.targets.joined(separator: " "))"
+                        + TerminalText.inert("\(run.source) -> \(run.targets.joined(separator: " "))")
                 )
             }
             print("partial transfers:")
@@ -86,9 +86,9 @@ struct StatusCommand: AsyncParsableCommand {
             for transfer in status.partialTransfers {
                 let targets = transfer.targets.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
                 print(
-                    "  \(transfer.imageID)  \(transfer.name ?? "-")  spooled \(Quantity.describe(bytes: transfer.spooledBytes)) "
+                    "  \(TerminalText.inert(transfer.imageID))  \(TerminalText.inert(transfer.name ?? "-"))  spooled \(Quantity.describe(bytes: transfer.spooledBytes)) "
                         + "of \(Quantity.describe(bytes: transfer.size))  from \(transfer.source)  "
-                        + "[\(targets.joined(separator: ", "))]"
+                        + "[\(TerminalText.inert(targets.joined(separator: ", ")))]"
                 )
             }
             print("spool: \(Quantity.describe(bytes: status.spoolBytes)) in \(status.spoolDirectory)")

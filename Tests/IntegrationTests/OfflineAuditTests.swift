@@ -1,6 +1,11 @@
 import Foundation
 import Testing
 
+/// A short test id ("1") as the UUID Glance would give it: ids that are not UUIDs are invalid records.
+func offlineID(_ id: String) -> String {
+    "00000000-0000-4000-8000-" + String(repeating: "0", count: max(0, 12 - id.count)) + id
+}
+
 /// The audit commands where no Glance region is needed: dumps on both sides, usage errors, help.
 @Suite("Offline audits of dump directories")
 struct OfflineAuditTests {
@@ -8,7 +13,8 @@ struct OfflineAuditTests {
     func dump(_ records: [(String, String, Int)], in scratch: ScratchDirectory, named name: String) throws -> String {
         let path = scratch.file(name)
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        for (id, imageName, size) in records {
+        for (shortID, imageName, size) in records {
+            let id = offlineID(shortID)
             let record: [String: Any] = [
                 "id": id, "name": imageName, "status": "active", "visibility": "public", "size": size,
                 "checksum": String(repeating: "a", count: 31) + String(size % 10), "os_hash_algo": "sha512",
@@ -61,7 +67,7 @@ struct OfflineAuditTests {
         (["--min-size", "6", "--max-size", "3MB"], 2),  // 3MB is 3 000 000: bounds are inclusive
         (["--min-size", "6", "--max-size", "2.8M"], 1),
         (["--include-name", "*a", "--exclude-name", "g*"], 1),
-        (["--image", "3", "--image", "1"], 2),
+        (["--image", offlineID("3"), "--image", offlineID("1")], 2),
     ])
     func filtersNarrowSize(options: [String], images: Int) throws {
         let scratch = try ScratchDirectory("offline")

@@ -113,9 +113,12 @@ struct ReportFileTests {
         #expect(run.status == 3, "stderr: \(run.stderr)")
         let html = try String(contentsOfFile: page, encoding: .utf8)
         // Self-contained: nothing fetched, nothing run.
-        for needle in ["<script", "<link", "src=", "http-equiv", "url("] {
+        for needle in ["<script", "<link", "src=", "url("] {
             #expect(!html.contains(needle), "the page contains \(needle)")
         }
+        // The one http-equiv is the Content-Security-Policy that forbids scripts (no refresh, no redirect).
+        #expect(html.components(separatedBy: "http-equiv").count == 2)
+        #expect(html.contains(#"<meta http-equiv="Content-Security-Policy" content="default-src 'none'"#))
         #expect(html.contains("drifted &lt;b&gt;"), "names are escaped")
 
         let dom = try Chromium.dumpDOM(page, scratch: scratch)

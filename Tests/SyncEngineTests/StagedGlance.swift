@@ -8,11 +8,14 @@ struct StagedResponse: Sendable {
     var status: HTTPResponseStatus
     var headers: HTTPHeaders
     var body: String
+    /// Set to send the body one byte per this pause (a server that dribbles its answer).
+    var dribble: TimeAmount?
 
-    init(_ status: HTTPResponseStatus, headers: HTTPHeaders = [:], body: String = "") {
+    init(_ status: HTTPResponseStatus, headers: HTTPHeaders = [:], body: String = "", dribble: TimeAmount? = nil) {
         self.status = status
         self.headers = headers
         self.body = body
+        self.dribble = dribble
     }
 
     static func json(_ body: String, status: HTTPResponseStatus = .ok) -> Self {
@@ -28,6 +31,8 @@ struct RecordedRequest: Sendable {
     var bodyBytes: Int
     /// Whether the whole request arrived (false when the client gave up mid-body).
     var complete: Bool
+    /// The body's first MiB, as text (JSON requests).
+    var body = ""
 
     var path: Substring { uri.split(separator: "?", maxSplits: 1).first ?? "" }
     var query: [String: String] {
@@ -51,18 +56,28 @@ final class StagedScript: Sendable {
     }
 
     private let state: NIOLockedValueBox<State>
+    /// When set, answers every request instead of the list (a server with state of its own: `HostileGlance`).
+    private let route: (@Sendable (RecordedRequest) -> StagedResponse)?
 
     init(_ responses: [StagedResponse]) {
         precondition(!responses.isEmpty, "a staged server needs at least one answer")
         state = NIOLockedValueBox(State(responses: responses))
+        route = nil
+    }
+
+    init(route: @escaping @Sendable (RecordedRequest) -> StagedResponse) {
+        state = NIOLockedValueBox(State(responses: []))
+        self.route = route
     }
 
     /// Records a complete request and gives the next scripted answer; the last one answers every request after.
     func answer(_ request: RecordedRequest) -> StagedResponse {
-        state.withLockedValue { state in
+        let scripted: StagedResponse? = state.withLockedValue { state in
             state.requests.append(request)
+            guard route == nil else { return nil }
             return state.responses.count > 1 ? state.responses.removeFirst() : state.responses[0]
         }
+        return scripted ?? route!(request)
     }
 
     /// Records a request the client broke off (no answer is sent).
@@ -81,6 +96,7 @@ final class StagedHandler: ChannelInboundHandler {
     private let script: StagedScript
     private var head: HTTPRequestHead?
     private var bodyBytes = 0
+    private var bodyText = ByteBuffer()
 
     init(script: StagedScript) {
         self.script = script
@@ -91,8 +107,10 @@ final class StagedHandler: ChannelInboundHandler {
         case .head(let head):
             self.head = head
             bodyBytes = 0
-        case .body(let buffer):
+            bodyText.clear()
+        case .body(var buffer):
             bodyBytes += buffer.readableBytes
+            if bodyText.readableBytes < 1 << 20 { bodyText.writeBuffer(&buffer) }
         case .end:
             guard let head else { return }
             self.head = nil
@@ -102,7 +120,8 @@ final class StagedHandler: ChannelInboundHandler {
                     uri: head.uri,
                     headers: head.headers,
                     bodyBytes: bodyBytes,
-                    complete: true
+                    complete: true,
+                    body: String(buffer: bodyText)
                 )
             )
             let body = ByteBuffer(string: response.body)
@@ -114,8 +133,29 @@ final class StagedHandler: ChannelInboundHandler {
                 ),
                 promise: nil
             )
+            if let pause = response.dribble {
+                context.flush()
+                dribble(body, every: pause, context: context)
+                return
+            }
             context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        }
+    }
+
+    /// Sends `body` a byte at a time, `pause` apart, until it is sent or the client closes the connection.
+    private func dribble(_ body: ByteBuffer, every pause: TimeAmount, context: ChannelHandlerContext) {
+        var rest = body
+        guard context.channel.isActive, let byte = rest.readSlice(length: 1) else {
+            if context.channel.isActive { context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil) }
+            return
+        }
+        context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(byte))), promise: nil)
+        let remaining = rest
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        context.eventLoop.scheduleTask(in: pause) {
+            let (handler, context) = loopBound.value
+            handler.dribble(remaining, every: pause, context: context)
         }
     }
 
@@ -143,7 +183,15 @@ struct StagedGlance: Sendable {
     let port: Int
 
     static func start(_ responses: [StagedResponse]) async throws -> StagedGlance {
-        let script = StagedScript(responses)
+        try await start(script: StagedScript(responses))
+    }
+
+    /// A server whose every answer `route` decides (it may keep state of its own).
+    static func start(route: @escaping @Sendable (RecordedRequest) -> StagedResponse) async throws -> StagedGlance {
+        try await start(script: StagedScript(route: route))
+    }
+
+    private static func start(script: StagedScript) async throws -> StagedGlance {
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
