@@ -16,6 +16,7 @@ extension GlanceClient {
         request.method = method
         request.headers.add(name: "Accept", value: "application/json")
         request.headers.add(name: "User-Agent", value: "glance-replicator")
+        request.tlsConfiguration = tls.configuration
         if let token = try await tokens.token() { request.headers.add(name: "X-Auth-Token", value: token) }
         return request
     }
@@ -52,6 +53,7 @@ extension GlanceClient {
                 let response = try await http.execute(request, timeout: Self.requestTimeout, logger: logger)
                 let bytes = try await response.body.collect(upTo: Self.maxJSONBody)
                 let status = Int(response.status.code)
+                try refuseRedirect(response, method, path)
                 if expected.contains(status) {
                     return Response(status: status, headers: response.headers, body: bytes)
                 }
@@ -66,7 +68,7 @@ extension GlanceClient {
             } catch is CancellationError {
                 throw CancellationError()
             } catch {
-                failure = .unreachable(endpoint.root, reason: Self.describe(error))
+                failure = await transportFailure(error)
             }
             guard failure.isTransient, attempt < retry.attempts, !Task.isCancelled else { throw failure }
             let delay = retry.delay(beforeRetry: attempt, retryAfter: retryAfter)
@@ -158,6 +160,7 @@ extension GlanceClient {
         if let error = error as? IOError {
             return String(cString: strerror(error.errnoCode)).lowercased()
         }
+        if let reason = CertificateCheck.handshakeReason(error) { return "the TLS handshake failed: \(reason)" }
         return text
     }
 
