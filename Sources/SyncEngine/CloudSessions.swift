@@ -47,11 +47,10 @@ public struct CloudSessions: Sendable {
     /// cloud whose certificates are not verified.
     public func configuration(_ base: HTTPClient.Configuration, logger: Logger) -> HTTPClient.Configuration {
         for cloud in clouds.values.sorted(by: { $0.name < $1.name }) where !cloud.tls.verify {
-            logger.warning(
+            let message =
                 "TLS certificates of cloud \(cloud.name) are not verified (verify: false, insecure or OS_INSECURE): "
-                    + "anyone on the path can read its credentials",
-                metadata: ["cloud": "\(cloud.name)"]
-            )
+                + "anyone on the path can read its credentials"
+            logger.warning("\(message)", metadata: ["cloud": "\(cloud.name)"])
         }
         return base
     }

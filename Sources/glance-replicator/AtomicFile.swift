@@ -1,4 +1,5 @@
 import Foundation
+import SyncEngine
 
 /// Writes a file so that readers see the old content or the new, never a part: the text is written to a
 /// temporary file in the same folder and renamed over the target. node_exporter's textfile collector reads

@@ -111,10 +111,10 @@ struct CommonOptions: ParsableArguments {
         var logger = Logger(label: "glance-replicator")
         logger[metadataKey: "run_id"] = "\(RunIdentity.id)"
         if let token, !token.isEmpty {
-            logger.warning(
+            let message =
                 "--token on the command line can be read by other users of this host (ps, /proc, shell history): "
-                    + "set OS_AUTH_TOKEN instead, or use a cloud: location from clouds.yaml"
-            )
+                + "set OS_AUTH_TOKEN instead, or use a cloud: location from clouds.yaml"
+            logger.warning("\(message)")
         }
         return logger
     }

@@ -16,17 +16,18 @@ struct OwnFileTests {
 
     @Test func aSpoolFileBelongsToOneHolderAtATime() throws {
         let path = "\(folder)/spool/abc/x.part"
-        let first = try SpoolFile(path: path)
-        try first.write(.init(bytes: [1, 2, 3]), at: 0)
-        // A second open (another process's, or another open file description here) is refused, not shared:
-        // it never truncates the holder's file.
-        let error = #expect(throws: ReplicatorError.self) { try SpoolFile(path: path) }
-        #expect(error?.category == .image)
-        #expect(error?.message.contains("in use by another glance-replicator run") == true)
-        #expect(try first.length() == 3)
-        #expect(try mode(path) == 0o600)
-        #expect(try mode("\(folder)/spool/abc") == 0o700)
-        withExtendedLifetime(first) {}
+        do {
+            let first = try SpoolFile(path: path)
+            try first.write(.init(bytes: [1, 2, 3]), at: 0)
+            // A second open (another process's, or another open file description here) is refused, not
+            // shared: it never truncates the holder's file.
+            let error = #expect(throws: ReplicatorError.self) { try SpoolFile(path: path) }
+            #expect(error?.category == .image)
+            #expect(error?.message.contains("in use by another glance-replicator run") == true)
+            #expect(try first.length() == 3)
+            #expect(try mode(path) == 0o600)
+            #expect(try mode("\(folder)/spool/abc") == 0o700)
+        }
         // Released with the holder.
         let second = try SpoolFile(path: path)
         #expect(try second.length() == 3)

@@ -29,102 +29,96 @@ struct RedirectTests {
     func glanceListingRedirectIsAnErrorNamingTheLocation(status: HTTPResponseStatus) async throws {
         let elsewhere = try await StagedGlance.start([.json(#"{"images": []}"#)])
         let glance = try await redirecting(status, to: elsewhere, path: "/v2/images")
-        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .replicator)
-        defer { try? http.syncShutdown() }
-        let client = GlanceClient(
-            endpoint: try GlanceEndpoint(url: glance.root),
-            http: http,
-            token: "secret-token",
-            logger: logger
-        )
-        let error = await #expect(throws: ReplicatorError.self) { try await client.listImages() }
-        #expect(error?.category == .fatal)
-        #expect(error?.isTransient == false)
-        #expect(error?.status == Int(status.code))
-        #expect(
-            error?.message.hasPrefix(
-                "GET /v2/images on \(glance.root) answered HTTP \(status.code), redirecting to \(elsewhere.root)/v2/images;"
-            ) == true
-        )
-        #expect(error?.message.contains("redirects are not followed") == true)
-        // Asked once (not retried), and the other listener saw nothing at all: no token left the endpoint.
-        #expect(glance.requests.count == 1)
-        try await Task.sleep(for: .milliseconds(100))
-        #expect(elsewhere.requests.isEmpty)
-        try await glance.stop()
-        try await elsewhere.stop()
+        try await HTTPClient.withHTTPClient(configuration: .replicator) { http in
+            let client = GlanceClient(
+                endpoint: try GlanceEndpoint(url: glance.root),
+                http: http,
+                token: "secret-token",
+                logger: logger
+            )
+            let error = await #expect(throws: ReplicatorError.self) { try await client.listImages() }
+            #expect(error?.category == .fatal)
+            #expect(error?.isTransient == false)
+            #expect(error?.status == Int(status.code))
+            #expect(
+                error?.message.hasPrefix(
+                    "GET /v2/images on \(glance.root) answered HTTP \(status.code), redirecting to \(elsewhere.root)/v2/images;"
+                ) == true
+            )
+            #expect(error?.message.contains("redirects are not followed") == true)
+            // Asked once (not retried), and the other listener saw nothing at all: no token left the endpoint.
+            #expect(glance.requests.count == 1)
+            try await Task.sleep(for: .milliseconds(100))
+            #expect(elsewhere.requests.isEmpty)
+            try await glance.stop()
+            try await elsewhere.stop()
+        }
     }
 
     @Test func imageDataRedirectIsRefused() async throws {
         let elsewhere = try await StagedGlance.start([StagedResponse(.ok, body: "stolen")])
         let id = "11111111-1111-4111-8111-111111111111"
         let glance = try await redirecting(.found, to: elsewhere, path: "/v2/images/\(id)/file")
-        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .replicator)
-        defer { try? http.syncShutdown() }
-        let client = GlanceClient(
-            endpoint: try GlanceEndpoint(url: glance.root),
-            http: http,
-            token: "secret-token",
-            logger: logger
-        )
-        let error = await #expect(throws: ReplicatorError.self) {
-            _ = try await client.openDownload(id, from: nil, size: 6)
+        try await HTTPClient.withHTTPClient(configuration: .replicator) { http in
+            let client = GlanceClient(
+                endpoint: try GlanceEndpoint(url: glance.root),
+                http: http,
+                token: "secret-token",
+                logger: logger
+            )
+            let error = await #expect(throws: ReplicatorError.self) {
+                _ = try await client.openDownload(id, from: nil, size: 6)
+            }
+            #expect(error?.message.contains("GET /v2/images/\(id)/file on \(glance.root) answered HTTP 302") == true)
+            try await Task.sleep(for: .milliseconds(100))
+            #expect(elsewhere.requests.isEmpty)
+            try await glance.stop()
+            try await elsewhere.stop()
         }
-        #expect(error?.message.contains("GET /v2/images/\(id)/file on \(glance.root) answered HTTP 302") == true)
-        try await Task.sleep(for: .milliseconds(100))
-        #expect(elsewhere.requests.isEmpty)
-        try await glance.stop()
-        try await elsewhere.stop()
     }
 
-    /// A Location with control characters is shown escaped, never raw on the operator's terminal.
-    @Test func locationIsShownEscaped() async throws {
-        let glance = try await StagedGlance.start([
-            StagedResponse(.found, headers: ["Location": "http://x/\u{1b}]0;pwned\u{7}"])
-        ])
-        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .replicator)
-        defer { try? http.syncShutdown() }
-        let client = GlanceClient(
-            endpoint: try GlanceEndpoint(url: glance.root),
-            http: http,
-            token: nil,
-            logger: logger
+    /// A Location with control characters is shown escaped, never raw on the operator's terminal (a real
+    /// HTTP parser refuses such a header, so the error value is checked directly).
+    @Test func locationIsShownEscaped() {
+        let error = ReplicatorError.redirectRefused(
+            "http://127.0.0.1:9292",
+            request: "GET /v2/images",
+            status: 302,
+            location: "http://x/\u{1b}]0;pwned\u{7}\u{202e}"
         )
-        let error = await #expect(throws: ReplicatorError.self) { try await client.listImages() }
-        #expect(error?.message.contains("\u{1b}") == false)
-        #expect(error?.message.contains(#"http://x/\u{1b}]0;pwned\u{7}"#) == true)
-        try await glance.stop()
+        #expect(!error.message.unicodeScalars.contains { $0.properties.generalCategory == .control })
+        #expect(error.message.contains(#"redirecting to http://x/\u{1b}]0;pwned\u{7}\u{202e};"#))
     }
 
     @Test(arguments: [HTTPResponseStatus.temporaryRedirect, .permanentRedirect, .found])
     func keystoneRedirectDoesNotPostThePasswordAgain(status: HTTPResponseStatus) async throws {
         let elsewhere = try await StagedGlance.start([StagedResponse(.created)])
         let keystone = try await redirecting(status, to: elsewhere, path: "/v3/auth/tokens")
-        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .replicator)
-        defer { try? http.syncShutdown() }
-        let cloud = CloudConfig(
-            name: "staged",
-            authURL: keystone.root + "/v3",
-            auth: .password(
-                user: .init(name: "replicator", domainName: "Default"),
-                password: "staged-s3cret",
-                project: .init(name: "demo", domainName: "Default")
+        try await HTTPClient.withHTTPClient(configuration: .replicator) { http in
+            let cloud = CloudConfig(
+                name: "staged",
+                authURL: keystone.root + "/v3",
+                auth: .password(
+                    user: .init(name: "replicator", domainName: "Default"),
+                    password: "staged-s3cret",
+                    project: .init(name: "demo", domainName: "Default")
+                )
             )
-        )
-        let error = await #expect(throws: ReplicatorError.self) {
-            _ = try await KeystoneClient(cloud: cloud, http: http, logger: logger).issueToken()
+            let error = await #expect(throws: ReplicatorError.self) {
+                _ = try await KeystoneClient(cloud: cloud, http: http, logger: logger).issueToken()
+            }
+            #expect(error?.category == .fatal)
+            #expect(
+                error?.message.hasPrefix(
+                    "POST /auth/tokens on \(keystone.root)/v3 answered HTTP \(status.code), redirecting to \(elsewhere.root)"
+                ) == true
+            )
+            #expect(error?.message.contains("staged-s3cret") == false)
+            #expect(keystone.requests.count == 1)
+            try await Task.sleep(for: .milliseconds(100))
+            #expect(elsewhere.requests.isEmpty)
+            try await keystone.stop()
+            try await elsewhere.stop()
         }
-        #expect(error?.category == .fatal)
-        #expect(
-            error?.message.hasPrefix(
-                "POST /auth/tokens on \(keystone.root)/v3 answered HTTP \(status.code), redirecting to \(elsewhere.root)"
-            ) == true
-        )
-        #expect(error?.message.contains("staged-s3cret") == false)
-        #expect(keystone.requests.count == 1)
-        try await Task.sleep(for: .milliseconds(100))
-        #expect(elsewhere.requests.isEmpty)
-        try await keystone.stop()
-        try await elsewhere.stop()
     }
 }

@@ -30,80 +30,80 @@ struct TLSTests {
 
     @Test func selfSignedCertificateIsOneLineNamingTheCheckAndTheFix() async throws {
         let server = try await StagedGlance.start([emptyListing], tls: try certificates().serverContext("self-signed"))
-        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .replicator)
-        defer { try? http.syncShutdown() }
-        let error = await #expect(throws: ReplicatorError.self) {
-            try await client(server, http: http, tls: .system).listImages()
+        try await HTTPClient.withHTTPClient(configuration: .replicator) { http in
+            let error = await #expect(throws: ReplicatorError.self) {
+                try await client(server, http: http, tls: .system).listImages()
+            }
+            #expect(error?.category == .fatal)
+            #expect(
+                error?.message
+                    == "cannot verify the TLS certificate of \(server.root) (CN=staged-glance): self-signed certificate; "
+                    + "give the CA bundle that signed it with --os-cacert FILE or OS_CACERT (cacert: in clouds.yaml for a cloud)"
+            )
+            // Not retried as a network error, and no HTTP request (no token) reached the server.
+            #expect(server.requests.isEmpty)
+            try await server.stop()
         }
-        #expect(error?.category == .fatal)
-        #expect(
-            error?.message
-                == "cannot verify the TLS certificate of \(server.root) (CN=staged-glance): self-signed certificate; "
-                + "give the CA bundle that signed it with --os-cacert FILE or OS_CACERT (cacert: in clouds.yaml for a cloud)"
-        )
-        // Not retried as a network error, and no HTTP request (no token) reached the server.
-        #expect(server.requests.isEmpty)
-        try await server.stop()
     }
 
     @Test func unknownIssuerIsNamed() async throws {
         let server = try await StagedGlance.start([emptyListing], tls: try certificates().serverContext("signed"))
-        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .replicator)
-        defer { try? http.syncShutdown() }
-        let error = await #expect(throws: ReplicatorError.self) {
-            try await client(server, http: http, tls: .system).listImages()
+        try await HTTPClient.withHTTPClient(configuration: .replicator) { http in
+            let error = await #expect(throws: ReplicatorError.self) {
+                try await client(server, http: http, tls: .system).listImages()
+            }
+            #expect(
+                error?.message.hasPrefix(
+                    "cannot verify the TLS certificate of \(server.root) (CN=signed, issued by CN=Staged Test CA): "
+                        + "unable to get local issuer certificate; give the CA bundle"
+                ) == true
+            )
+            try await server.stop()
         }
-        #expect(
-            error?.message.hasPrefix(
-                "cannot verify the TLS certificate of \(server.root) (CN=signed, issued by CN=Staged Test CA): "
-                    + "unable to get local issuer certificate; give the CA bundle"
-            ) == true
-        )
-        try await server.stop()
     }
 
     @Test func theNamedCABundleIsTrusted() async throws {
         let certificates = try certificates()
         let server = try await StagedGlance.start([emptyListing], tls: try certificates.serverContext("signed"))
-        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .replicator)
-        defer { try? http.syncShutdown() }
-        let images = try await client(server, http: http, tls: CloudConfig.TLS(caFile: certificates.caFile))
-            .listImages()
-        #expect(images.isEmpty)
-        #expect(server.requests.first?.headers.first(name: "X-Auth-Token") == "staged-token")
-        try await server.stop()
+        try await HTTPClient.withHTTPClient(configuration: .replicator) { http in
+            let images = try await client(server, http: http, tls: CloudConfig.TLS(caFile: certificates.caFile))
+                .listImages()
+            #expect(images.isEmpty)
+            #expect(server.requests.first?.headers.first(name: "X-Auth-Token") == "staged-token")
+            try await server.stop()
+        }
     }
 
     @Test func aNameTheCertificateDoesNotHoldIsNamed() async throws {
         let certificates = try certificates()
         let server = try await StagedGlance.start([emptyListing], tls: try certificates.serverContext("wrong-name"))
-        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .replicator)
-        defer { try? http.syncShutdown() }
-        let error = await #expect(throws: ReplicatorError.self) {
-            try await client(server, http: http, tls: CloudConfig.TLS(caFile: certificates.caFile)).listImages()
+        try await HTTPClient.withHTTPClient(configuration: .replicator) { http in
+            let error = await #expect(throws: ReplicatorError.self) {
+                try await client(server, http: http, tls: CloudConfig.TLS(caFile: certificates.caFile)).listImages()
+            }
+            #expect(
+                error?.message
+                    == "cannot verify the TLS certificate of \(server.root) (CN=wrong-name, issued by CN=Staged Test CA): "
+                    + "IP address mismatch; it does not name 127.0.0.1: connect by a name the certificate holds"
+            )
+            #expect(server.requests.isEmpty)
+            try await server.stop()
         }
-        #expect(
-            error?.message
-                == "cannot verify the TLS certificate of \(server.root) (CN=wrong-name, issued by CN=Staged Test CA): "
-                + "IP address mismatch; it does not name 127.0.0.1: connect by a name the certificate holds"
-        )
-        #expect(server.requests.isEmpty)
-        try await server.stop()
     }
 
     /// One HTTP client, two endpoints' settings: a connection opened without verification for one side is
     /// never reused for a side that verifies.
     @Test func oneSideWithoutVerificationDoesNotLeakToAnother() async throws {
         let server = try await StagedGlance.start([emptyListing], tls: try certificates().serverContext("self-signed"))
-        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .replicator)
-        defer { try? http.syncShutdown() }
-        let insecure = try await client(server, http: http, tls: CloudConfig.TLS(verify: false)).listImages()
-        #expect(insecure.isEmpty)
-        let error = await #expect(throws: ReplicatorError.self) {
-            try await client(server, http: http, tls: .system).listImages()
+        try await HTTPClient.withHTTPClient(configuration: .replicator) { http in
+            let insecure = try await client(server, http: http, tls: CloudConfig.TLS(verify: false)).listImages()
+            #expect(insecure.isEmpty)
+            let error = await #expect(throws: ReplicatorError.self) {
+                try await client(server, http: http, tls: .system).listImages()
+            }
+            #expect(error?.message.contains("self-signed certificate") == true)
+            try await server.stop()
         }
-        #expect(error?.message.contains("self-signed certificate") == true)
-        try await server.stop()
     }
 
     /// A cloud's `verify: false` applies to that cloud only: bare https:// endpoints of the same run get
@@ -162,22 +162,23 @@ struct TLSTests {
 
     @Test func aTLSHandshakeWithAPlainHTTPServerIsNamedWithoutTheLibrarysText() async throws {
         let server = try await StagedGlance.start([emptyListing])
-        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .replicator)
-        defer { try? http.syncShutdown() }
-        let endpoint = try GlanceEndpoint(url: "https://127.0.0.1:\(server.port)")
-        let client = GlanceClient(
-            endpoint: endpoint,
-            http: http,
-            token: nil,
-            retry: RetryPolicy(attempts: 1, initialBackoff: .milliseconds(10), maximumBackoff: .seconds(1)),
-            logger: logger
-        )
-        let error = await #expect(throws: ReplicatorError.self) { try await client.listImages() }
-        #expect(
-            error?.message.hasPrefix("cannot reach https://127.0.0.1:\(server.port): the TLS handshake failed:") == true
-        )
-        #expect(error?.message.contains("OPENSSL_internal") == false)
-        #expect(error?.message.contains(".cc:") == false)
-        try await server.stop()
+        try await HTTPClient.withHTTPClient(configuration: .replicator) { http in
+            let endpoint = try GlanceEndpoint(url: "https://127.0.0.1:\(server.port)")
+            let client = GlanceClient(
+                endpoint: endpoint,
+                http: http,
+                token: nil,
+                retry: RetryPolicy(attempts: 1, initialBackoff: .milliseconds(10), maximumBackoff: .seconds(1)),
+                logger: logger
+            )
+            let error = await #expect(throws: ReplicatorError.self) { try await client.listImages() }
+            #expect(
+                error?.message.hasPrefix("cannot reach https://127.0.0.1:\(server.port): the TLS handshake failed:")
+                    == true
+            )
+            #expect(error?.message.contains("OPENSSL_internal") == false)
+            #expect(error?.message.contains(".cc:") == false)
+            try await server.stop()
+        }
     }
 }
