@@ -53,10 +53,10 @@ extension GlanceClient {
                 let response = try await http.execute(request, timeout: Self.requestTimeout, logger: logger)
                 let bytes = try await response.body.collect(upTo: Self.maxJSONBody)
                 let status = Int(response.status.code)
-                try refuseRedirect(response, method, path)
                 if expected.contains(status) {
                     return Response(status: status, headers: response.headers, body: bytes)
                 }
+                try refuseRedirect(response, method, path)
                 if status == 401, await renewAfterRefusal(request, alreadyRenewed: renewed) {
                     renewed = true
                     continue

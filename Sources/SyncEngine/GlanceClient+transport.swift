@@ -9,13 +9,17 @@ extension GlanceClient {
         try Self.refuseRedirect(response, endpoint: endpoint.root, request: request)
     }
 
+    /// The statuses an HTTP client would follow to their Location (300 is Glance's answer to `GET /versions`,
+    /// a document, not a redirect).
+    static let redirections: Set<Int> = [301, 302, 303, 305, 307, 308]
+
     static func refuseRedirect(
         _ response: HTTPClientResponse,
         endpoint: String,
         request: String
     ) throws(ReplicatorError) {
         let status = Int(response.status.code)
-        guard (300...399).contains(status), status != 304 else { return }
+        guard redirections.contains(status) else { return }
         throw ReplicatorError.redirectRefused(
             endpoint,
             request: request,

@@ -77,6 +77,26 @@ struct RedirectTests {
         }
     }
 
+    /// Glance answers `GET /versions` with 300 Multiple Choices (a document, not a redirect): still read.
+    @Test func glancesVersionsDocumentIsNotARedirect() async throws {
+        let versions = StagedResponse.json(
+            #"{"versions": [{"id": "v2.16", "status": "CURRENT", "links": []}]}"#,
+            status: .multipleChoices
+        )
+        let glance = try await StagedGlance.start([versions])
+        try await HTTPClient.withHTTPClient(configuration: .replicator) { http in
+            let client = GlanceClient(
+                endpoint: try GlanceEndpoint(url: glance.root),
+                http: http,
+                token: nil,
+                logger: logger
+            )
+            #expect(await client.apiVersion() != nil)
+            #expect(glance.requests.map(\.path) == ["/versions"])
+        }
+        try await glance.stop()
+    }
+
     /// A Location with control characters is shown escaped, never raw on the operator's terminal (a real
     /// HTTP parser refuses such a header, so the error value is checked directly).
     @Test func locationIsShownEscaped() {
