@@ -3,6 +3,15 @@ import Testing
 import Yams
 
 extension DeployTests {
+    /// The pod template of a Job or a CronJob (nil for other kinds).
+    static func podSpec(of document: Node) -> Node? {
+        switch document["kind"]?.string {
+        case "CronJob": document["spec"]?["jobTemplate"]?["spec"]?["template"]?["spec"]
+        case "Job": document["spec"]?["template"]?["spec"]
+        default: nil
+        }
+    }
+
     /// What a pod spec mounts at `path`: the volume's definition (nil when nothing is mounted there).
     static func volume(mountedAt path: String, in pod: Node) -> Node? {
         for container in pod["containers"]?.array() ?? [] {
@@ -35,13 +44,7 @@ extension DeployTests {
             }
         )
         for document in documents {
-            let pod: Node?
-            switch document["kind"]?.string {
-            case "CronJob": pod = document["spec"]?["jobTemplate"]?["spec"]?["template"]?["spec"]
-            case "Job": pod = document["spec"]?["template"]?["spec"]
-            default: continue
-            }
-            let spec = try #require(pod)
+            guard let spec = Self.podSpec(of: document) else { continue }
             let environment = Self.environment(of: spec)
             let state = try #require(environment["XDG_STATE_HOME"], "\(manifest) sets no XDG_STATE_HOME")
             let cache = try #require(environment["XDG_CACHE_HOME"], "\(manifest) sets no XDG_CACHE_HOME")

@@ -25,17 +25,27 @@ struct RedirectTests {
         try await StagedGlance.start([StagedResponse(status, headers: ["Location": "\(elsewhere.root)\(path)"])])
     }
 
+    /// The redirecting server was asked once; the server its Location names never saw a connection's request
+    /// (given a moment, in case a follow-up were on its way). Both are stopped.
+    private func expectOneRequest(to server: StagedGlance, noneTo elsewhere: StagedGlance) async throws {
+        #expect(server.requests.count == 1)
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(elsewhere.requests.isEmpty)
+        try await server.stop()
+        try await elsewhere.stop()
+    }
+
+    /// A client of the staged server with a token that must never reach another host.
+    private func glanceClient(_ server: StagedGlance, http: HTTPClient) throws -> GlanceClient {
+        GlanceClient(endpoint: try GlanceEndpoint(url: server.root), http: http, token: "secret-token", logger: logger)
+    }
+
     @Test(arguments: statuses)
     func glanceListingRedirectIsAnErrorNamingTheLocation(status: HTTPResponseStatus) async throws {
         let elsewhere = try await StagedGlance.start([.json(#"{"images": []}"#)])
         let glance = try await redirecting(status, to: elsewhere, path: "/v2/images")
         try await HTTPClient.withHTTPClient(configuration: .replicator) { http in
-            let client = GlanceClient(
-                endpoint: try GlanceEndpoint(url: glance.root),
-                http: http,
-                token: "secret-token",
-                logger: logger
-            )
+            let client = try glanceClient(glance, http: http)
             let error = await #expect(throws: ReplicatorError.self) { try await client.listImages() }
             #expect(error?.category == .fatal)
             #expect(error?.isTransient == false)
@@ -47,11 +57,7 @@ struct RedirectTests {
             )
             #expect(error?.message.contains("redirects are not followed") == true)
             // Asked once (not retried), and the other listener saw nothing at all: no token left the endpoint.
-            #expect(glance.requests.count == 1)
-            try await Task.sleep(for: .milliseconds(100))
-            #expect(elsewhere.requests.isEmpty)
-            try await glance.stop()
-            try await elsewhere.stop()
+            try await expectOneRequest(to: glance, noneTo: elsewhere)
         }
     }
 
@@ -60,20 +66,12 @@ struct RedirectTests {
         let id = "11111111-1111-4111-8111-111111111111"
         let glance = try await redirecting(.found, to: elsewhere, path: "/v2/images/\(id)/file")
         try await HTTPClient.withHTTPClient(configuration: .replicator) { http in
-            let client = GlanceClient(
-                endpoint: try GlanceEndpoint(url: glance.root),
-                http: http,
-                token: "secret-token",
-                logger: logger
-            )
+            let client = try glanceClient(glance, http: http)
             let error = await #expect(throws: ReplicatorError.self) {
                 _ = try await client.openDownload(id, from: nil, size: 6)
             }
             #expect(error?.message.contains("GET /v2/images/\(id)/file on \(glance.root) answered HTTP 302") == true)
-            try await Task.sleep(for: .milliseconds(100))
-            #expect(elsewhere.requests.isEmpty)
-            try await glance.stop()
-            try await elsewhere.stop()
+            try await expectOneRequest(to: glance, noneTo: elsewhere)
         }
     }
 
@@ -85,12 +83,7 @@ struct RedirectTests {
         )
         let glance = try await StagedGlance.start([versions])
         try await HTTPClient.withHTTPClient(configuration: .replicator) { http in
-            let client = GlanceClient(
-                endpoint: try GlanceEndpoint(url: glance.root),
-                http: http,
-                token: nil,
-                logger: logger
-            )
+            let client = try glanceClient(glance, http: http)
             #expect(await client.apiVersion() != nil)
             #expect(glance.requests.map(\.path) == ["/versions"])
         }
@@ -134,11 +127,7 @@ struct RedirectTests {
                 ) == true
             )
             #expect(error?.message.contains("staged-s3cret") == false)
-            #expect(keystone.requests.count == 1)
-            try await Task.sleep(for: .milliseconds(100))
-            #expect(elsewhere.requests.isEmpty)
-            try await keystone.stop()
-            try await elsewhere.stop()
+            try await expectOneRequest(to: keystone, noneTo: elsewhere)
         }
     }
 }
