@@ -48,7 +48,7 @@ public struct CloudSessions: Sendable {
     public func configuration(_ base: HTTPClient.Configuration, logger: Logger) -> HTTPClient.Configuration {
         for cloud in clouds.values.sorted(by: { $0.name < $1.name }) where !cloud.tls.verify {
             let message =
-                "TLS certificates of cloud \(cloud.name) are not verified (verify: false, insecure or OS_INSECURE): "
+                "TLS certificates are not verified for cloud \(cloud.name) (verify: false, insecure or OS_INSECURE): "
                 + "anyone on the path can read its credentials"
             logger.warning("\(message)", metadata: ["cloud": "\(cloud.name)"])
         }
