@@ -22,15 +22,17 @@ enum CatalogEndpoint: Sendable {
     ) async throws -> CatalogEndpoint {
         switch location {
         case .glance(let endpoint):
-            return .glance(GlanceClient(endpoint: endpoint, http: http, tokens: tokens.fixed, logger: logger))
+            return .glance(
+                GlanceClient(endpoint: endpoint, http: http, tokens: tokens.fixed, tls: tokens.urlTLS, logger: logger)
+            )
         case .dump(let directory):
             return .dump(directory)
         case .cloud(let cloud):
-            let (endpoint, provider) = try await tokens.glance(for: cloud)
+            let (endpoint, provider, tls) = try await tokens.glance(for: cloud)
             var logger = logger
             logger[metadataKey: "location"] = "\(cloud)"
             logger.debug("resolved", metadata: ["glance": "\(endpoint.root)"])
-            return .glance(GlanceClient(endpoint: endpoint, http: http, tokens: provider, logger: logger))
+            return .glance(GlanceClient(endpoint: endpoint, http: http, tokens: provider, tls: tls, logger: logger))
         }
     }
 

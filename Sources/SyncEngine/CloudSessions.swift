@@ -4,14 +4,15 @@ import Logging
 import NIOSSL
 
 /// The clouds a run names, resolved before anything is listed: one `CloudConfig` and one token provider
-/// per cloud, so two regions of a cloud share one Keystone token, and the run's TLS settings.
+/// per cloud, so two regions of a cloud share one Keystone token, and the TLS settings of each side.
 ///
-/// Built in two steps because the HTTP client is configured from the clouds' TLS settings: `init` reads
-/// clouds.yaml (no network), `endpoint(for:http:logger:)` authenticates on first use of a cloud.
+/// TLS is set per request, never on the run's HTTP client: a cloud's `verify: false` or CA bundle applies to
+/// its own Keystone and Glance only, and `http(s)://` endpoints get OS_CACERT (`--os-cacert`) or the system
+/// CAs, so clouds with different TLS settings share one run.
 public struct CloudSessions: Sendable {
     public let clouds: [String: CloudConfig]
-    /// The one cacert/verify setting of every cloud the run names (system CAs when none asks otherwise).
-    public let tls: CloudConfig.TLS
+    /// The TLS settings of `http(s)://` and HOST:PORT endpoints: OS_CACERT's bundle, else the system CAs.
+    public let urlTLS: CloudConfig.TLS
     /// `--token` / OS_AUTH_TOKEN for the bare endpoints.
     let fixedToken: String?
 
@@ -35,36 +36,23 @@ public struct CloudSessions: Sendable {
             for name in names.sorted() { clouds[name] = try file.cloud(name, environment: environment) }
         }
         self.clouds = clouds
-        tls = try Self.commonTLS(clouds.values.sorted { $0.name < $1.name })
-        if let caFile = tls.caFile, !FileManager.default.isReadableFile(atPath: caFile) {
-            throw ReplicatorError.cloudConfig("cacert \(caFile)", "no such readable file (cacert or OS_CACERT)")
-        }
+        for cloud in clouds.values { try cloud.tls.requireReadable("cacert or OS_CACERT") }
+        let caFile = environment["OS_CACERT"].flatMap { $0.isEmpty ? nil : CloudConfig.TLS.expandingTilde($0) }
+        urlTLS = CloudConfig.TLS(caFile: caFile)
+        let bare = locations.contains { if case .glance(let endpoint) = $0 { endpoint.isHTTPS } else { false } }
+        if bare { try urlTLS.requireReadable("--os-cacert or OS_CACERT") }
     }
 
-    static func commonTLS(_ clouds: [CloudConfig]) throws(ReplicatorError) -> CloudConfig.TLS {
-        guard let first = clouds.first else { return .system }
-        for cloud in clouds.dropFirst() where cloud.tls != first.tls {
-            throw ReplicatorError.tlsConflict("cloud \(first.name)", "cloud \(cloud.name)")
-        }
-        return first.tls
-    }
-
-    /// The HTTP client configuration for the run: `base` with the clouds' CA bundle or, when asked,
-    /// without certificate verification (warned about on the logger).
+    /// The HTTP client configuration for the run (TLS is set per request); warns on the logger about each
+    /// cloud whose certificates are not verified.
     public func configuration(_ base: HTTPClient.Configuration, logger: Logger) -> HTTPClient.Configuration {
-        var configuration = base
-        guard tls != .system else { return configuration }
-        var tlsConfiguration = TLSConfiguration.makeClientConfiguration()
-        if let caFile = tls.caFile { tlsConfiguration.trustRoots = .file(caFile) }
-        if !tls.verify {
-            tlsConfiguration.certificateVerification = .none
-            logger.warning(
-                "TLS certificates are not verified (verify: false or OS_INSECURE): anyone on the path can read the credentials",
-                metadata: ["clouds": "\(clouds.keys.sorted().joined(separator: ","))"]
-            )
+        for cloud in clouds.values.sorted(by: { $0.name < $1.name }) where !cloud.tls.verify {
+            let message =
+                "TLS certificates are not verified for cloud \(cloud.name) (verify: false, insecure or OS_INSECURE): "
+                + "anyone on the path can read its credentials"
+            logger.warning("\(message)", metadata: ["cloud": "\(cloud.name)"])
         }
-        configuration.tlsConfiguration = tlsConfiguration
-        return configuration
+        return base
     }
 
     /// One token provider per cloud, created for one HTTP client.
@@ -76,7 +64,7 @@ public struct CloudSessions: Sendable {
                 logger: logger
             )
         }
-        return Providers(clouds: clouds, byCloud: byCloud, fixed: TokenProvider(fixed: fixedToken))
+        return Providers(clouds: clouds, byCloud: byCloud, fixed: TokenProvider(fixed: fixedToken), urlTLS: urlTLS)
     }
 
     /// The token providers of one run.
@@ -84,9 +72,11 @@ public struct CloudSessions: Sendable {
         let clouds: [String: CloudConfig]
         let byCloud: [String: TokenProvider]
         let fixed: TokenProvider
+        /// The TLS settings of the bare endpoints.
+        let urlTLS: CloudConfig.TLS
 
         /// The Glance endpoint of a location and the provider of its tokens (a cloud authenticates here).
-        func glance(for location: CloudLocation) async throws -> (GlanceEndpoint, TokenProvider) {
+        func glance(for location: CloudLocation) async throws -> (GlanceEndpoint, TokenProvider, CloudConfig.TLS) {
             guard let cloud = clouds[location.name], let provider = byCloud[location.name] else {
                 throw ReplicatorError.unknownCloud(location.name, file: nil, searched: [], known: clouds.keys.sorted())
             }
@@ -94,7 +84,7 @@ public struct CloudSessions: Sendable {
             let region = try location.region ?? cloud.defaultRegion()
             let found = try token.imageEndpoint(cloud: cloud.name, region: region, interface: cloud.interface)
             do {
-                return (try GlanceEndpoint(url: found.url), provider)
+                return (try GlanceEndpoint(url: found.url), provider, cloud.tls)
             } catch {
                 throw ReplicatorError.malformedResponse(
                     cloud.authURL,

@@ -101,7 +101,7 @@ public struct CloudsFile: Sendable {
         do {
             root = try Yams.compose(yaml: text)
         } catch {
-            throw ReplicatorError.cloudConfig(path, "not valid YAML: \(error)")
+            throw ReplicatorError.cloudConfig(path, describe(yamlError: error))
         }
         guard let root else { return CloudsFile(searched: [path], clouds: [:]) }
         guard let mapping = YAMLValue(root).map else { throw ReplicatorError.cloudConfig(path, "not a mapping") }
@@ -260,8 +260,12 @@ public struct CloudsFile: Sendable {
                 "auth_type '\(type)' is not supported (password, v3applicationcredential, token)"
             )
         }
-        let insecure = values["insecure"].map(Self.isTrue) ?? false
-        let verify = values["verify"].map(Self.isTrue) ?? true
+        let tls = try CloudConfig.TLS(
+            cloud: name,
+            verify: values["verify"],
+            insecure: values["insecure"],
+            cacert: values["cacert"]
+        )
         let interface = (values["interface"] ?? values["endpoint_type"] ?? "public").lowercased()
         guard ["public", "internal", "admin"].contains(interface) else {
             throw ReplicatorError.cloudConfig(
@@ -275,11 +279,7 @@ public struct CloudsFile: Sendable {
             auth: auth,
             regions: regions,
             interface: interface,
-            tls: CloudConfig.TLS(caFile: values["cacert"], verify: verify && !insecure)
+            tls: tls
         )
-    }
-
-    static func isTrue(_ text: String) -> Bool {
-        ["true", "yes", "1", "on"].contains(text.lowercased())
     }
 }

@@ -36,8 +36,9 @@ extension GlanceClient {
             } catch is CancellationError {
                 throw CancellationError()
             } catch {
-                throw ReplicatorError.unreachable(endpoint.root, reason: Self.describe(error))
+                throw await transportFailure(error)
             }
+            try refuseRedirect(response, .GET, path)
             guard response.status.code == 401, await renewAfterRefusal(request, alreadyRenewed: renewed) else { break }
             _ = try? await response.body.collect(upTo: 1 << 20)
             renewed = true
@@ -89,8 +90,9 @@ extension GlanceClient {
         } catch is CancellationError {
             throw CancellationError()
         } catch {
-            throw ReplicatorError.unreachable(endpoint.root, reason: Self.describe(error))
+            throw await transportFailure(error)
         }
+        try refuseRedirect(response, .PUT, path)
         let body = try await response.body.collect(upTo: 1 << 20)
         let status = Int(response.status.code)
         guard status == 204 || status == 200 else { throw httpError(.PUT, path, status: status, body: body) }

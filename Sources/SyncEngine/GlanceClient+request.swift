@@ -24,6 +24,7 @@ extension GlanceClient {
         request.method = method
         request.headers.add(name: "Accept", value: "application/json")
         request.headers.add(name: "User-Agent", value: "glance-replicator")
+        request.tlsConfiguration = tls.configuration
         if let token = try await tokens.token() { request.headers.add(name: "X-Auth-Token", value: token) }
         return request
     }
@@ -66,6 +67,7 @@ extension GlanceClient {
                 if expected.contains(status) {
                     return Response(status: status, headers: response.headers, body: bytes)
                 }
+                try refuseRedirect(response, method, path)
                 if status == 401, await renewAfterRefusal(request, alreadyRenewed: renewed) {
                     renewed = true
                     continue
@@ -77,7 +79,7 @@ extension GlanceClient {
             } catch is CancellationError {
                 throw CancellationError()
             } catch {
-                failure = .unreachable(endpoint.root, reason: Self.describe(error))
+                failure = await transportFailure(error)
             }
             guard failure.isTransient, attempt < retry.attempts, !Task.isCancelled else { throw failure }
             let delay = retry.delay(beforeRetry: attempt, retryAfter: retryAfter)
@@ -195,6 +197,7 @@ extension GlanceClient {
         if let error = error as? IOError {
             return String(cString: strerror(error.errnoCode)).lowercased()
         }
+        if let reason = CertificateCheck.handshakeReason(error) { return "the TLS handshake failed: \(reason)" }
         return text
     }
 

@@ -11,6 +11,8 @@ public struct GlanceClient: Sendable {
     /// Where X-Auth-Token comes from: fixed (`--token`), or a cloud's Keystone, shared by its regions.
     let tokens: TokenProvider
     let retry: RetryPolicy
+    /// This endpoint's TLS settings, sent with each request (nil: the system CAs, verified).
+    let tls: CloudConfig.TLS
     let logger: Logger
     /// The most one JSON request may take, its whole answer read (`send`); the read timeout alone only
     /// bounds the pause between two reads.
@@ -22,22 +24,32 @@ public struct GlanceClient: Sendable {
         endpoint: GlanceEndpoint,
         http: HTTPClient,
         token: String?,
+        tls: CloudConfig.TLS = .system,
         retry: RetryPolicy = .default,
         logger: Logger
     ) {
-        self.init(endpoint: endpoint, http: http, tokens: TokenProvider(fixed: token), retry: retry, logger: logger)
+        self.init(
+            endpoint: endpoint,
+            http: http,
+            tokens: TokenProvider(fixed: token),
+            tls: tls,
+            retry: retry,
+            logger: logger
+        )
     }
 
     public init(
         endpoint: GlanceEndpoint,
         http: HTTPClient,
         tokens: TokenProvider,
+        tls: CloudConfig.TLS = .system,
         retry: RetryPolicy = .default,
         logger: Logger
     ) {
         self.endpoint = endpoint
         self.http = http
         self.tokens = tokens
+        self.tls = tls
         self.retry = retry
         var logger = logger
         logger[metadataKey: "endpoint"] = "\(endpoint.root)"

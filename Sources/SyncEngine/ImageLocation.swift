@@ -98,4 +98,6 @@ public struct GlanceEndpoint: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { root }
+
+    var isHTTPS: Bool { root.hasPrefix("https://") }
 }

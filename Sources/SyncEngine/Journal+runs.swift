@@ -64,6 +64,16 @@ extension Journal {
         }
     }
 
+    /// The most recent runs, newest first, with a `running` run whose process is gone shown as `killed`
+    /// (without writing it: `status` only reads).
+    public func lastRunsAsSeen(limit: Int = 10) throws(ReplicatorError) -> [JournalRun] {
+        try lastRuns(limit: limit).map { run in
+            var run = run
+            if run.outcome == "running", kill(pid_t(run.pid), 0) != 0, errno == ESRCH { run.outcome = "killed" }
+            return run
+        }
+    }
+
     /// The most recent runs, newest first.
     public func lastRuns(limit: Int = 10) throws(ReplicatorError) -> [JournalRun] {
         try database.query(

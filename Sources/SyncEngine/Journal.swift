@@ -63,15 +63,35 @@ public actor Journal {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
             do {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                try OwnFile.createFolder(directory)
             } catch {
                 throw .journal(path, "cannot create its directory: \(error.localizedDescription)")
             }
         }
+        // Created here, 0600 and not through a link, so that SQLite (which gives its -wal and -shm files the
+        // database's permissions) never makes a world-readable journal.
+        let descriptor = OwnFile.open(path, O_RDWR | O_CREAT)
+        guard descriptor >= 0 else { throw .journal(path, "cannot open it: \(String(cString: strerror(errno)))") }
+        close(descriptor)
         self.path = path
         database = try SQLiteDatabase(path: path)
         try database.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON")
         try Self.migrate(database, to: schemaVersion)
+    }
+
+    /// Opens the journal at `path` to read it only (`status`): nothing is created, migrated or written.
+    public init(readingAt path: String) throws(ReplicatorError) {
+        self.path = path
+        database = try SQLiteDatabase(path: path, readOnly: true)
+        let stored = Int(try database.query("PRAGMA user_version").first?.first?.integer ?? 0)
+        guard stored == Self.migrations.count else {
+            throw .journal(
+                path,
+                "its schema version is \(stored), this glance-replicator reads \(Self.migrations.count): "
+                    + (stored > Self.migrations.count
+                        ? "run the newer release" : "a replicate run with this release migrates it")
+            )
+        }
     }
 
     /// Runs one statement on the journal (tests use it to stage what older releases or dead runs left).

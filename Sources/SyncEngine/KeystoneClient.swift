@@ -30,6 +30,7 @@ public struct KeystoneClient: Sendable {
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "Accept", value: "application/json")
         request.headers.add(name: "User-Agent", value: "glance-replicator")
+        request.tlsConfiguration = cloud.tls.configuration
         request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: Self.body(cloud.auth))))
         logger.debug("authenticating", metadata: ["auth_url": "\(cloud.authURL)", "method": "\(cloud.auth.method)"])
         let response: HTTPClientResponse
@@ -40,8 +41,10 @@ public struct KeystoneClient: Sendable {
         } catch is CancellationError {
             throw CancellationError()
         } catch {
-            throw ReplicatorError.unreachable(cloud.authURL, reason: GlanceClient.describe(error))
+            throw await GlanceClient.transportFailure(error, url: cloud.authURL, tls: cloud.tls)
         }
+        // A 307/308 would have the password POSTed again to the host it names: never followed.
+        try GlanceClient.refuseRedirect(response, endpoint: cloud.authURL, request: "POST /auth/tokens")
         let status = Int(response.status.code)
         switch status {
         case 201, 200:

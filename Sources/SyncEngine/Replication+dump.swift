@@ -125,7 +125,7 @@ struct DumpWriter: Sendable {
             throw ReplicatorError.dataMismatch("the source record of image \(image.id) has no size")
         }
         let partPath = directory.partialDataPath(image.id)
-        let fd = open(partPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        let fd = OwnFile.open(partPath, O_WRONLY | O_CREAT | O_APPEND, mode: Self.mode(of: image))
         guard fd >= 0 else { throw ReplicatorError.dumpUnwritable(partPath, reason: String(cString: strerror(errno))) }
         defer { close(fd) }
         var verifier = try DataVerifier(expected: ExpectedData(image))
@@ -207,9 +207,13 @@ struct DumpWriter: Sendable {
             )
         }
         let path = directory.jsonPath(image.id)
-        let temporary = path + ".tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw ReplicatorError.dumpUnwritable(temporary, reason: String(cString: strerror(errno))) }
+        let fd: Int32
+        let temporary: String
+        do {
+            (fd, temporary) = try OwnFile.createTemporary(beside: path, mode: Self.mode(of: image))
+        } catch {
+            throw ReplicatorError.dumpUnwritable(path, reason: "\(error)")
+        }
         defer { close(fd) }
         try append(ByteBuffer(data: raw), to: fd, path: temporary)
         guard fsync(fd) == 0 else {
@@ -219,6 +223,11 @@ struct DumpWriter: Sendable {
     }
 
     // MARK: files
+
+    /// A dump of a public or community image may be read by anyone (0644); any other stays private (0600).
+    static func mode(of image: ImageRecord) -> mode_t {
+        image.visibility == .public || image.visibility == .community ? OwnFile.publicMode : OwnFile.privateMode
+    }
 
     private func append(_ chunk: ByteBuffer, to fd: Int32, path: String) throws {
         try chunk.withUnsafeReadableBytes { bytes in

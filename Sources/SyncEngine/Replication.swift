@@ -112,6 +112,12 @@ public enum Replication {
         let runID = try await journal?.beginRun(source: source.name, targets: targets.map(\.name))
         let counters = TransferCounters()
         let work = WorkItem.items(plans: plans, order: options.order, priority: options.priority)
+        if options.writes && options.spool.mode != .never {
+            options.spool.removeStale(
+                keeping: Set(work.map { options.spool.path(source: source.name, imageID: $0.id) }),
+                logger: logger
+            )
+        }
         let context = CopyContext(
             journal: journal,
             runID: runID,
@@ -540,6 +546,8 @@ extension HTTPClient.Configuration {
         configuration.connectionPool.idleTimeout = .seconds(3)
         configuration.connectionPool.retryConnectionEstablishment = false
         configuration.httpVersion = .http1Only
+        // Never followed: a 30x would carry X-Auth-Token (or Keystone's password) to the host it names.
+        configuration.redirectConfiguration = .disallow
         return configuration
     }
 }

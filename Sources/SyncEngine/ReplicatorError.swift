@@ -27,6 +27,8 @@ public struct ReplicatorError: Error, Sendable, Hashable, CustomStringConvertibl
         case cloudConfig
         case keystoneRefused
         case catalog
+        case redirectRefused
+        case certificateRefused
     }
 
     /// How bad it is: decides whether the run goes on and the exit code.
@@ -54,7 +56,7 @@ public struct ReplicatorError: Error, Sendable, Hashable, CustomStringConvertibl
     public var category: Category {
         switch code {
         case .invalidLocation, .invalidOption, .readOnlyLocation, .cloudConfig: .usage
-        case .keystoneRefused, .catalog: .fatal
+        case .keystoneRefused, .catalog, .redirectRefused, .certificateRefused: .fatal
         case .unreachable, .authenticationRefused, .malformedResponse, .unexpectedResponse, .journal: .fatal
         case .dumpUnreadable, .dumpUnwritable, .reportUnwritable: .fatal
         case .requestFailed, .dataMismatch, .idUnavailable, .imageBusy, .cannotRepair, .dumpDataMissing, .spool,
@@ -140,11 +142,6 @@ public struct ReplicatorError: Error, Sendable, Hashable, CustomStringConvertibl
         )
     }
 
-    /// Clouds whose TLS settings differ cannot share one run's HTTP client.
-    public static func tlsConflict(_ first: String, _ second: String) -> Self {
-        Self(.cloudConfig, "\(first) and \(second) ask for different cacert/verify settings; run them separately")
-    }
-
     /// Keystone refused the credentials (wrong password or secret, unknown user, no role on the project).
     public static func keystoneRefused(cloud: String, authURL: String, status: Int, detail: String) -> Self {
         Self(
@@ -189,6 +186,44 @@ public struct ReplicatorError: Error, Sendable, Hashable, CustomStringConvertibl
     /// A dump directory that cannot be written (permissions, a full disk).
     public static func dumpUnwritable(_ path: String, reason: String) -> Self {
         Self(.dumpUnwritable, "cannot write the dump at \(path): \(reason)")
+    }
+
+    /// A 30x answer: redirects are never followed, so that a token or a password never reaches a host the
+    /// operator did not name. `location` is the server's Location header (untrusted; shown escaped).
+    public static func redirectRefused(_ endpoint: String, request: String, status: Int, location: String?) -> Self {
+        let target = location.map { "to \(printable($0))" } ?? "without a Location"
+        return Self(
+            .redirectRefused,
+            "\(request) on \(endpoint) answered HTTP \(status), redirecting \(target); redirects are not followed "
+                + "(credentials never go to another host): if that is the right endpoint, name it instead",
+            status: status
+        )
+    }
+
+    /// The server's TLS certificate failed verification: whose, which check, and what to do.
+    public static func certificateRefused(
+        _ endpoint: String,
+        certificate: String?,
+        problem: String,
+        hint: String
+    )
+        -> Self
+    {
+        Self(
+            .certificateRefused,
+            "cannot verify the TLS certificate of \(endpoint)\(certificate.map { " (\(printable($0)))" } ?? ""): "
+                + "\(problem); \(hint)"
+        )
+    }
+
+    /// At most 200 characters of server text, with control characters escaped.
+    private static func printable(_ text: String) -> String {
+        let escaped = text.unicodeScalars.map { scalar -> String in
+            scalar.properties.generalCategory == .control || scalar.properties.generalCategory == .format
+                ? "\\u{\(String(scalar.value, radix: 16))}" : String(scalar)
+        }
+        let line = escaped.joined()
+        return line.count > 200 ? String(line.prefix(200)) + "..." : line
     }
 
     public static func unreachable(_ endpoint: String, reason: String) -> Self {

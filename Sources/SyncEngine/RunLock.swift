@@ -80,12 +80,12 @@ public final class RunLock: Sendable {
         let folder = (path as NSString).deletingLastPathComponent
         if !folder.isEmpty {
             do {
-                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                try OwnFile.createFolder(folder)
             } catch {
                 throw Unusable(path: path, reason: "cannot create \(folder): \(error.localizedDescription)")
             }
         }
-        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        let descriptor = OwnFile.open(path, O_RDWR | O_CREAT)
         guard descriptor >= 0 else { throw Unusable(path: path, reason: String(cString: strerror(errno))) }
         var result: Int32
         repeat { result = flock(descriptor, LOCK_EX | LOCK_NB) } while result != 0 && errno == EINTR

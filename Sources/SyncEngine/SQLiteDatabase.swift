@@ -24,9 +24,11 @@ final class SQLiteDatabase {
     let path: String
     private let handle: OpaquePointer
 
-    init(path: String) throws(ReplicatorError) {
+    /// `readOnly`: nothing is written, not even a missing file created (`status`). Never through a link.
+    init(path: String, readOnly: Bool = false) throws(ReplicatorError) {
         var handle: OpaquePointer?
-        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX
+        let access = readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+        let flags = access | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_NOFOLLOW
         guard sqlite3_open_v2(path, &handle, flags, nil) == SQLITE_OK, let handle else {
             let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             sqlite3_close(handle)

@@ -7,22 +7,58 @@ import NIOCore
 /// Plain positional I/O (`pread`/`pwrite`) on one descriptor, which is safe from several threads at once; the
 /// class holds only constants, so it is `Sendable` without being unchecked. Reads and writes block their
 /// thread briefly: local disk is far faster than the links this tool copies over.
+///
+/// The file belongs to one process at a time: it is held with an exclusive `flock` from open to close, so
+/// that another run (another job with the same source) never truncates or rewrites it under this one's
+/// uploads; that run skips the image with `SpoolFile.busy` instead.
 final class SpoolFile: Sendable {
     let path: String
     private let descriptor: Int32
 
-    /// Opens the file, creating it (and its directory) when missing; existing contents are kept.
+    /// Opens and locks the file, creating it (0600, never through a symbolic link, in a 0700 folder) when
+    /// missing; existing contents are kept.
     init(path: String) throws(ReplicatorError) {
         let directory = (path as NSString).deletingLastPathComponent
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try OwnFile.createFolder(directory)
         } catch {
             throw .spool(path, "cannot create its directory: \(error.localizedDescription)")
         }
-        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw .spool(path, "cannot open it: \(Self.lastError)") }
-        self.path = path
-        self.descriptor = descriptor
+        var attempt = 0
+        while true {
+            let descriptor = OwnFile.open(path, O_RDWR | O_CREAT)
+            guard descriptor >= 0 else { throw .spool(path, "cannot open it: \(Self.lastError)") }
+            var result: Int32
+            repeat { result = flock(descriptor, LOCK_EX | LOCK_NB) } while result != 0 && errno == EINTR
+            if result != 0 {
+                let error = errno
+                close(descriptor)
+                if error == EWOULDBLOCK { throw Self.busy(path) }
+                throw .spool(path, "cannot lock it: \(String(cString: strerror(error)))")
+            }
+            // The holder before us may have deleted the file after we opened it: lock the file at the path.
+            var opened = stat()
+            var current = stat()
+            if fstat(descriptor, &opened) == 0, stat(path, &current) == 0, opened.st_ino == current.st_ino,
+                opened.st_dev == current.st_dev
+            {
+                self.path = path
+                self.descriptor = descriptor
+                return
+            }
+            close(descriptor)
+            attempt += 1
+            guard attempt < 8 else { throw Self.busy(path) }
+        }
+    }
+
+    /// Another process (another job copying the same source) holds the file: the image is left to it.
+    static func busy(_ path: String) -> ReplicatorError {
+        .spool(
+            path,
+            "in use by another glance-replicator run copying the same image; skipped here, it is copied by that "
+                + "run or the next one"
+        )
     }
 
     deinit {

@@ -14,10 +14,19 @@ extension AuditOptions {
         if let htmlReportFile { try Self.write(Data(HTMLReport.page(report).utf8), to: htmlReportFile) }
     }
 
-    /// A JSON report, streamed into a temporary file that is then renamed (with a final newline).
+    /// A JSON report, streamed into a temporary file that is then renamed (with a final newline). The
+    /// temporary file is created exclusively and 0600 (a report names private images).
     static func write(to path: String, _ produce: ((UnsafeRawBufferPointer) -> Void) -> Void) throws {
-        let temporary = path + ".tmp"
-        guard let file = fopen(temporary, "w") else {
+        let descriptor: Int32
+        let temporary: String
+        do {
+            (descriptor, temporary) = try OwnFile.createTemporary(beside: path)
+        } catch {
+            throw ReplicatorError.reportUnwritable(path, reason: "\(error)")
+        }
+        guard let file = fdopen(descriptor, "w") else {
+            close(descriptor)
+            unlink(temporary)
             throw ReplicatorError.reportUnwritable(path, reason: String(cString: strerror(errno)))
         }
         var failed = false
@@ -37,14 +46,10 @@ extension AuditOptions {
 
     /// Written to a temporary name and renamed, so a monitoring system never reads half a report.
     static func write(_ data: Data, to path: String) throws {
-        let temporary = path + ".tmp"
         do {
-            try data.write(to: URL(fileURLWithPath: temporary))
+            try OwnFile.replace(path, with: data)
         } catch {
-            throw ReplicatorError.reportUnwritable(path, reason: error.localizedDescription)
-        }
-        guard rename(temporary, path) == 0 else {
-            throw ReplicatorError.reportUnwritable(path, reason: String(cString: strerror(errno)))
+            throw ReplicatorError.reportUnwritable(path, reason: "\(error)")
         }
     }
 }

@@ -29,6 +29,16 @@ struct CommonOptions: ParsableArguments {
     var token: String?
 
     @Option(
+        name: [.customLong("os-cacert"), .customLong("cacert")],
+        help: ArgumentHelp(
+            "CA bundle (PEM) that verifies https:// endpoints and clouds' Keystone and Glance instead of the "
+                + "system CAs (default: $OS_CACERT; as OS_CACERT, it overrides cacert: in clouds.yaml).",
+            valueName: "file"
+        )
+    )
+    var osCACert: String?
+
+    @Option(
         name: .long,
         parsing: .upToNextOption,
         help: ArgumentHelp(
@@ -100,6 +110,12 @@ struct CommonOptions: ParsableArguments {
         }
         var logger = Logger(label: "glance-replicator")
         logger[metadataKey: "run_id"] = "\(RunIdentity.id)"
+        if let token, !token.isEmpty {
+            let message =
+                "--token on the command line can be read by other users of this host (ps, /proc, shell history): "
+                + "set OS_AUTH_TOKEN instead, or use a cloud: location from clouds.yaml"
+            logger.warning("\(message)")
+        }
         return logger
     }
 
@@ -111,6 +127,7 @@ struct CommonOptions: ParsableArguments {
             token: effectiveToken,
             concurrency: concurrency
         )
+        if let osCACert, !osCACert.isEmpty { options.environment["OS_CACERT"] = osCACert }
         options.window = try unattended.timeWindow()
         options.audit.copyDuplicates = audit.copyDuplicates
         return options

@@ -57,12 +57,11 @@ struct StatusCommand: AsyncParsableCommand {
                 "no state journal at \(path): no replicate run has written one there (see --state)"
             )
         }
-        let journal = try Journal(path: path)
-        try await journal.markKilledRuns()
+        let journal = try Journal(readingAt: path)
         let directory = spool ?? ReplicationOptions.defaultSpoolDirectory
         let status = Status(
             journal: path,
-            runs: try await journal.lastRuns(limit: runs),
+            runs: try await journal.lastRunsAsSeen(limit: runs),
             partialTransfers: try await journal.partialTransfers(),
             spoolDirectory: directory,
             spoolBytes: SpoolPolicy.diskUse(under: directory)

@@ -52,13 +52,8 @@ struct DeployTests {
                 }
             }
             for document in documents {
-                let podSpec: Node?
-                switch document["kind"]?.string {
-                case "CronJob": podSpec = document["spec"]?["jobTemplate"]?["spec"]?["template"]?["spec"]
-                case "Job": podSpec = document["spec"]?["template"]?["spec"]
-                default: continue
-                }
-                for container in podSpec?["containers"]?.array() ?? [] {
+                guard let podSpec = Self.podSpec(of: document) else { continue }
+                for container in podSpec["containers"]?.array() ?? [] {
                     let words =
                         (container["command"]?.array() ?? []).compactMap(\.string)
                         + (container["args"]?.array() ?? []).compactMap(\.string)

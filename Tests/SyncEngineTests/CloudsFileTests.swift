@@ -224,16 +224,7 @@ struct CloudsFileTests {
         )
     }
 
-    @Test func differentTLSSettingsCannotShareARun() throws {
-        let file = try file()
-        let error = #expect(throws: ReplicatorError.self) {
-            try CloudSessions.commonTLS([file.cloud("by-id", environment: [:]), file.cloud("lab", environment: [:])])
-        }
-        #expect(error?.category == .usage)
-        #expect(try CloudSessions.commonTLS([file.cloud("replicator", environment: [:])]) == .system)
-    }
-
-    @Test func tlsOptionsReachTheHTTPClientConfiguration() throws {
+    @Test func tlsOptionsReachTheCloudsRequestsNotTheHTTPClient() throws {
         let path = try writeClouds(cloudsYAML)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let sessions = try CloudSessions(
@@ -242,11 +233,59 @@ struct CloudsFileTests {
             environment: ["OS_CLIENT_CONFIG_FILE": path],
             currentDirectory: "/nonexistent"
         )
-        #expect(sessions.tls == CloudConfig.TLS(verify: false))
+        #expect(sessions.clouds["lab"]?.tls == CloudConfig.TLS(verify: false))
+        #expect(sessions.clouds["lab"]?.tls.configuration?.certificateVerification == CertificateVerification.none)
+        // The run's HTTP client verifies: only the lab cloud's requests carry verify: false.
         let configuration = sessions.configuration(.replicator, logger: Logger(label: "tls-test"))
-        #expect(configuration.tlsConfiguration?.certificateVerification == CertificateVerification.none)
-        let plain = try CloudSessions(locations: [], token: "t", environment: [:])
-        #expect(plain.configuration(.replicator, logger: Logger(label: "tls-test")).tlsConfiguration == nil)
+        #expect(configuration.tlsConfiguration == nil)
+        #expect(sessions.urlTLS == .system)
+    }
+
+    /// openstacksdk's `verify`: true, false, or the path of a CA bundle; anything else is refused rather than
+    /// read as false.
+    @Test(arguments: [
+        ("true", CloudConfig.TLS.system), ("yes", .system), ("false", CloudConfig.TLS(verify: false)),
+        ("False", CloudConfig.TLS(verify: false)), ("/etc/ssl/ca.pem", CloudConfig.TLS(caFile: "/etc/ssl/ca.pem")),
+        ("ca/bundle.pem", CloudConfig.TLS(caFile: "ca/bundle.pem")),
+    ])
+    func verifyIsABooleanOrACABundle(value: String, expected: CloudConfig.TLS) throws {
+        let yaml = "clouds:\n  c:\n    auth: {auth_url: https://k/v3, username: u, password: p, project_name: x}\n"
+        let file = try CloudsFile.parse(yaml + "    verify: \(value)\n", path: "clouds.yaml")
+        #expect(try file.cloud("c", environment: [:]).tls == expected)
+    }
+
+    @Test(arguments: ["verify: treu", "verify: nope", "insecure: maybe", "verify: ''"])
+    func aTypoInTLSKeysIsRefused(line: String) throws {
+        let yaml = "clouds:\n  c:\n    auth: {auth_url: https://k/v3, username: u, password: p, project_name: x}\n"
+        let file = try CloudsFile.parse(yaml + "    \(line)\n", path: "clouds.yaml")
+        let error = #expect(throws: ReplicatorError.self) { try file.cloud("c", environment: [:]) }
+        #expect(error?.category == .usage)
+        #expect(error?.message.hasPrefix("cloud c: ") == true)
+    }
+
+    @Test func cacertWinsOverAVerifyPathAndInsecureTurnsVerificationOff() throws {
+        let yaml = "clouds:\n  c:\n    auth: {auth_url: https://k/v3, username: u, password: p, project_name: x}\n"
+        let both = try CloudsFile.parse(yaml + "    verify: /a.pem\n    cacert: /b.pem\n", path: "clouds.yaml")
+        #expect(try both.cloud("c", environment: [:]).tls == CloudConfig.TLS(caFile: "/b.pem"))
+        let insecure = try CloudsFile.parse(yaml + "    insecure: true\n", path: "clouds.yaml")
+        #expect(try insecure.cloud("c", environment: [:]).tls.verify == false)
+    }
+
+    /// A YAML error names the line and column, never the text: the line may be a password.
+    @Test(arguments: [
+        "clouds:\n  c:\n    auth:\n      password: pw-s3cret: oops\n",
+        "clouds:\n  c:\n    auth:\n      password: \"pw-s3cret\n",
+        "clouds:\n  c:\n\tpassword: pw-s3cret\n",
+        "clouds:\n  c: {password: pw-s3cret\n",
+    ])
+    func yamlErrorsNeverEchoTheFile(text: String) throws {
+        let error = #expect(throws: ReplicatorError.self) {
+            try CloudsFile.parse(text, path: "/etc/openstack/secure.yaml")
+        }
+        #expect(error?.category == .usage)
+        #expect(error?.message.hasPrefix("/etc/openstack/secure.yaml: not valid YAML") == true)
+        #expect(error?.message.contains("s3cret") == false)
+        #expect(error?.message.contains("\n") == false)
     }
 
     @Test func missingCACertIsAConfigurationError() throws {

@@ -2,6 +2,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 /// One scripted answer of the staged server.
 struct StagedResponse: Sendable {
@@ -181,21 +182,25 @@ struct StagedGlance: Sendable {
     let script: StagedScript
     private let channel: any Channel
     let port: Int
+    /// https when the server speaks TLS (`tls` given to `start`).
+    var scheme = "http"
 
-    static func start(_ responses: [StagedResponse]) async throws -> StagedGlance {
-        try await start(script: StagedScript(responses))
+    /// `tls`: the server's certificate and key, to serve https.
+    static func start(_ responses: [StagedResponse], tls: NIOSSLContext? = nil) async throws -> StagedGlance {
+        try await start(script: StagedScript(responses), tls: tls)
     }
 
     /// A server whose every answer `route` decides (it may keep state of its own).
     static func start(route: @escaping @Sendable (RecordedRequest) -> StagedResponse) async throws -> StagedGlance {
-        try await start(script: StagedScript(route: route))
+        try await start(script: StagedScript(route: route), tls: nil)
     }
 
-    private static func start(script: StagedScript) async throws -> StagedGlance {
+    private static func start(script: StagedScript, tls: NIOSSLContext?) async throws -> StagedGlance {
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
                     try channel.pipeline.syncOperations.addHandler(StagedHandler(script: script))
                 }
@@ -206,10 +211,10 @@ struct StagedGlance: Sendable {
             try await channel.close()
             throw ChannelError.unknownLocalAddress
         }
-        return StagedGlance(script: script, channel: channel, port: port)
+        return StagedGlance(script: script, channel: channel, port: port, scheme: tls == nil ? "http" : "https")
     }
 
-    var root: String { "http://127.0.0.1:\(port)" }
+    var root: String { "\(scheme)://127.0.0.1:\(port)" }
 
     var requests: [RecordedRequest] { script.requests }
 
