@@ -36,6 +36,7 @@ extension Replication {
                     "dump reads from a Glance endpoint; \(source.name) is already a dump (copy the directory instead)"
                 )
             }
+            try directory.refuseOldLayout()
             do {
                 try FileManager.default.createDirectory(atPath: directory.path, withIntermediateDirectories: true)
             } catch {
