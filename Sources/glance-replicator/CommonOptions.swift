@@ -29,6 +29,24 @@ struct CommonOptions: ParsableArguments {
     var token: String?
 
     @Option(
+        name: .customLong("source-token"),
+        help: ArgumentHelp(
+            "X-Auth-Token for an http(s):// or HOST:PORT SOURCE that takes another token than --token.",
+            valueName: "token"
+        )
+    )
+    var sourceToken: String?
+
+    @Option(
+        name: .customLong("target-token"),
+        help: ArgumentHelp(
+            "X-Auth-Token for http(s):// and HOST:PORT TARGETs that take another token than --token.",
+            valueName: "token"
+        )
+    )
+    var targetToken: String?
+
+    @Option(
         name: .long,
         parsing: .upToNextOption,
         help: ArgumentHelp(
@@ -111,6 +129,8 @@ struct CommonOptions: ParsableArguments {
             token: effectiveToken,
             concurrency: concurrency
         )
+        options.sourceToken = sourceToken.flatMap { $0.isEmpty ? nil : $0 }
+        options.targetToken = targetToken.flatMap { $0.isEmpty ? nil : $0 }
         options.window = try unattended.timeWindow()
         options.audit.copyDuplicates = audit.copyDuplicates
         return options

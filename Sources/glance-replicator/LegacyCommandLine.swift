@@ -13,6 +13,9 @@ import Glibc
 /// command, a bare PATH where a location is expected (`dump SOURCE PATH`), `load`'s old order (`load TARGET
 /// PATH`), and a one-value `--dontreplicate "a b"` that would otherwise swallow the locations after it. Where
 /// the meaning changed, `notes` says how in one line each. Pure: words in, words out.
+///
+/// `--sourcetoken`/`-M`/`--mastertoken` and `--targettoken`/`-S`/`--slavetoken` become `--source-token` and
+/// `--target-token` (`--token` where they are the same); `-t` is `--token`, both sides' token, as it was.
 struct LegacyCommandLine: Equatable {
     /// The command line for the parser (the input unchanged when nothing in it is the old tool's).
     var arguments: [String]
@@ -110,7 +113,7 @@ struct LegacyCommandLine: Equatable {
         guard changed else { return }
 
         var options = reading.options
-        options += try tokenWords(reading, command: command)
+        options += tokenWords(reading, command: command)
         if let value = reading.chunkSize {
             guard Int(value) != nil else {
                 throw .invalidOption("-c/--chunksize: '\(value)' is not a number of bytes")
@@ -142,28 +145,20 @@ struct LegacyCommandLine: Equatable {
         arguments = [command] + positionals + options + reading.terminated
     }
 
-    /// `--token` for the one token the run needs, or a refusal where the old tool sent two different ones.
-    private func tokenWords(_ reading: Reading, command: String) throws(ReplicatorError) -> [String] {
+    /// The old tool's tokens as this tool's options: `--token` where both sides get the same one (or the
+    /// command has one endpoint), else `--source-token` and `--target-token`, each only where it was given.
+    private func tokenWords(_ reading: Reading, command: String) -> [String] {
         // The old tool: -t/--token, when given, is both sides' token.
         let source = reading.token ?? reading.sourceToken
         let target = reading.token ?? reading.targetToken
-        let token: String?
         switch command {
-        case "dump": token = source
-        case "load": token = target
-        case "size": token = target ?? source
+        case "dump": return source.map { ["--token=" + $0] } ?? []
+        case "load": return target.map { ["--token=" + $0] } ?? []
+        case "size": return (target ?? source).map { ["--token=" + $0] } ?? []
         default:
-            guard source == target else {
-                throw .invalidOption(
-                    "--sourcetoken and --targettoken: this tool sends one --token to both http endpoints and "
-                        + "will not send a token to an endpoint it was not given for; give --token when both "
-                        + "accept the same token, or name the regions cloud:NAME/REGION (clouds.yaml) so each "
-                        + "authenticates with its own Keystone credentials"
-                )
-            }
-            token = source
+            if source == target { return source.map { ["--token=" + $0] } ?? [] }
+            return (source.map { ["--source-token=" + $0] } ?? []) + (target.map { ["--target-token=" + $0] } ?? [])
         }
-        return token.map { ["--token=" + $0] } ?? []
     }
 
     /// `--name=value` or `-xVALUE` into its name and attached value.

@@ -47,4 +47,44 @@ struct CloudDefaultsTests {
         #expect(result.status == 2)
         #expect(result.stderr.contains("OS_CLOUD is not set"), "\(result.stderr)")
     }
+
+    /// The old tool's `--sourcetoken`/`--targettoken` (`--source-token`/`--target-token`): each side gets its
+    /// own token and no other. Keystone-backed regions refuse a wrong token, so which one failed shows where
+    /// each token went.
+    @Test func oldSideTokensGoToTheirOwnSide() async throws {
+        let id = UUID().uuidString.lowercased()
+        try await cloud.seed("region-a", id: id, name: "side-tokens", data: Data(repeating: 9, count: 20_000))
+        let (_, first, _) = try await KeystoneCloud.issue(user: cloud.user, password: cloud.password)
+        let (_, second, _) = try await KeystoneCloud.issue(user: cloud.user, password: cloud.password)
+        let sourceRoot = try cloud.root("region-a")
+        let targetRoot = try cloud.root("region-b")
+        let source = String(sourceRoot.dropFirst("http://".count))
+        let target = String(targetRoot.dropFirst("http://".count))
+        let environment = ["OS_AUTH_TOKEN": "", "OS_CLOUD": ""]
+        let scope = ["--visibility", "private"]
+
+        let wrongTarget = try CLIRunner.run(
+            ["livecopy", "--sourcetoken", first, "--targettoken", "not-a-token", source, target] + scope,
+            environment: environment
+        )
+        #expect(wrongTarget.status == 4, "\(wrongTarget.stderr)")
+        #expect(wrongTarget.stderr.contains(targetRoot), "\(wrongTarget.stderr)")
+        let wrongSource = try CLIRunner.run(
+            ["livecopy", "-M", "not-a-token", "-S", first, source, target] + scope,
+            environment: environment
+        )
+        #expect(wrongSource.status == 4, "\(wrongSource.stderr)")
+        #expect(wrongSource.stderr.contains(sourceRoot), "\(wrongSource.stderr)")
+        #expect(try await cloud.imageIDs("region-b").isEmpty)
+
+        let copied = try CLIRunner.run(
+            ["livecopy", "--mastertoken", first, "--slavetoken", second, source, target] + scope,
+            environment: environment
+        )
+        #expect(copied.status == 0, "\(copied.stderr)")
+        #expect(try await cloud.imageIDs("region-b") == [id])
+        for text in [wrongTarget, wrongSource, copied].map({ $0.stdout + $0.stderr }) {
+            #expect(!text.contains(first) && !text.contains(second), "a token is printed")
+        }
+    }
 }
