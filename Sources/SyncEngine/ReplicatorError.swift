@@ -181,7 +181,7 @@ public struct ReplicatorError: Error, Sendable, Hashable, CustomStringConvertibl
     public static func notADump(_ path: String, files: Int) -> Self {
         Self(
             .dumpLayout,
-            "dir:\(path) holds \(files) files but no image record (<id>.json, or the old glance-replicator's "
+            "dir:\(path) holds \(files) \(files == 1 ? "file" : "files") but no image record (<id>.json, or the old glance-replicator's "
                 + "<id> with <id>.img): not a dump directory"
         )
     }

@@ -1,3 +1,4 @@
+import Foundation
 import SyncEngine
 
 #if canImport(Glibc)
@@ -307,7 +308,7 @@ extension LegacyCommandLine {
             }
             close(descriptor)
         }
-        for note in legacy.notes { fputs("glance-replicator: note: \(note)\n", stderr) }
+        for note in legacy.notes { FileHandle.standardError.write(Data("glance-replicator: note: \(note)\n".utf8)) }
         return legacy.arguments
     }
 }

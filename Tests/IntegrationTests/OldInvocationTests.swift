@@ -63,23 +63,7 @@ struct OldInvocationTests {
         #expect(metaOnly.stderr.contains("note: -m/--metaonly: livecopy repairs metadata only"))
         #expect(try await b.allImages().isEmpty)
 
-        // The old man page's livecopy, its options before the locations and -D as one space-separated value.
-        let copy = try CLIRunner.run([
-            "livecopy", "-c", "65536", "-D", "created_at date deleted_at location updated_at os_distro", "-d",
-            "--sourcetoken", "same", "--targettoken", "same", source, target,
-        ])
-        #expect(copy.status == 0, "\(copy.stderr)")
-        #expect(copy.stderr.contains("note: -c/--chunksize is ignored"))
-        for image in images {
-            let record = try #require(try await b.image(image.id))
-            #expect(record["status"] as? String == "active")
-            #expect(record["os_distro"] == nil, "-D keeps os_distro off the copy")
-            #expect(try await b.data(image.id) == image.data)
-        }
-        let after = try CLIRunner.run(["compare", "-D", "os_distro", source, target])
-        #expect(after.status == 0, "\(after.stdout)\(after.stderr)")
-
-        // dump SERVER:PORT PATH, then load SERVER:PORT PATH (the old order) into an emptied B.
+        // dump SERVER:PORT PATH, then load SERVER:PORT PATH (the old order).
         let dump = try ScratchDirectory("olddump")
         defer { dump.remove() }
         let dumped = try CLIRunner.run(["dump", "--mastertoken", "t", source, dump.path])
@@ -87,13 +71,30 @@ struct OldInvocationTests {
         for image in images {
             #expect(try Data(contentsOf: URL(fileURLWithPath: dump.file("\(image.id).img"))) == image.data)
         }
-        try await b.wipe()
         let loaded = try CLIRunner.run(["load", "-S", "t", target, dump.path])
         #expect(loaded.status == 0, "\(loaded.stderr)")
         for image in images {
             #expect(try await b.image(image.id)?["os_distro"] as? String != nil)
             #expect(try await b.data(image.id) == image.data)
         }
+
+        // The old man page's livecopy, its options before the locations and -D as one space-separated value.
+        let third = newID()
+        let data = randomData(123_457)
+        try await a.seed(third, data: data, ["name": "old-third", "visibility": "public", "os_distro": "x"])
+        let copy = try CLIRunner.run([
+            "livecopy", "-c", "65536", "-D", "created_at date deleted_at location updated_at os_distro", "-d",
+            "--sourcetoken", "same", "--targettoken", "same", source, target,
+        ])
+        #expect(copy.status == 0, "\(copy.stderr)")
+        #expect(copy.stderr.contains("note: -c/--chunksize is ignored"))
+        let record = try #require(try await b.image(third))
+        #expect(record["status"] as? String == "active")
+        #expect(record["os_distro"] == nil, "-D keeps os_distro off the copy")
+        #expect(try await b.data(third) == data)
+        let after = try CLIRunner.run(["compare", "-D", "os_distro", source, target])
+        #expect(after.status == 0, "\(after.stdout)\(after.stderr)")
+        #expect(try CLIRunner.run(["compare", source, target]).status == 1, "os_distro differs on the third")
 
         // What this tool cannot do as the old one did: one line, exit 2.
         let refused = try CLIRunner.run(["livecopy", "--syslog", source, target])

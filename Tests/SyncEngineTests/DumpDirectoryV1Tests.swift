@@ -112,7 +112,8 @@ struct DumpDirectoryV1Tests {
         for name in names { try write(name, "x") }
         let error = #expect(throws: ReplicatorError.self) { try directory.listCatalog(logger: Lines().logger) }
         #expect(error?.category == .usage)
-        #expect(error?.message.contains("holds \(names.count) files but no image record") == true)
+        #expect(error?.message.contains("holds \(names.count) file") == true)
+        #expect(error?.message.contains("but no image record") == true)
     }
 
     @Test func emptyDirectoryIsAnEmptyCatalog() throws {
