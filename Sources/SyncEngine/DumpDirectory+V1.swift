@@ -58,10 +58,11 @@ extension DumpDirectory {
         return true
     }
 
-    /// Every entry of the directory, sorted into the layouts (a missing directory holds nothing).
-    func survey() throws(ReplicatorError) -> Survey {
+    /// Every entry of the directory, sorted into the layouts. A missing directory is unreadable, or, with
+    /// `missingIsEmpty` (a directory `dump` is about to create), empty.
+    func survey(missingIsEmpty: Bool = false) throws(ReplicatorError) -> Survey {
         guard let stream = opendir(path) else {
-            if errno == ENOENT { return Survey() }
+            if errno == ENOENT, missingIsEmpty { return Survey() }
             throw ReplicatorError.dumpUnreadable(path, reason: String(cString: strerror(errno)))
         }
         defer { closedir(stream) }
@@ -121,7 +122,7 @@ extension DumpDirectory {
     /// `dump` refuses a directory holding the old layout's records: its `<id>.img` files are not this tool's
     /// to replace.
     func refuseOldLayout() throws(ReplicatorError) {
-        let survey = try survey()
+        let survey = try survey(missingIsEmpty: true)
         if !survey.oldRecords.isEmpty {
             throw ReplicatorError.oldDumpNotWritable(path, records: survey.oldRecords.count)
         }

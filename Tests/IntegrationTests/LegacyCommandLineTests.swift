@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import glance_replicator
@@ -109,5 +110,21 @@ struct LegacyCommandLineTests {
         let error = #expect(throws: (any Error).self) { try Self.rewrite(words) }
         let message = "\(error.map { "\($0)" } ?? "")"
         #expect(message.contains(hint), "\(message)")
+    }
+
+    /// `-l FILE` through the built binary: what would go to stderr is appended to FILE, notes and errors
+    /// included, and nothing already there is lost. No server: the endpoint refuses the connection.
+    @Test func logFileTakesWhatStderrWouldShow() throws {
+        let scratch = try ScratchDirectory("logfile")
+        defer { scratch.remove() }
+        let log = scratch.file("replicator.log")
+        try Data("an earlier line\n".utf8).write(to: URL(fileURLWithPath: log))
+        let run = try CLIRunner.run(["size", "-l", log, "-c", "4096", "127.0.0.1:1"])
+        #expect(run.status == 4)
+        #expect(run.stderr.isEmpty, "\(run.stderr)")
+        let text = try String(contentsOfFile: log, encoding: .utf8)
+        #expect(text.hasPrefix("an earlier line\n"))
+        #expect(text.contains("note: -c/--chunksize is ignored"))
+        #expect(text.contains("error: cannot reach http://127.0.0.1:1"))
     }
 }

@@ -121,6 +121,15 @@ struct DumpDirectoryV1Tests {
         #expect(try directory.listCatalog(logger: Lines().logger).isEmpty)
     }
 
+    /// A directory that is not there is unreadable (exit 4) when read, and where `dump` will create it.
+    @Test func missingDirectoryIsUnreadableButDumpMayCreateIt() throws {
+        try FileManager.default.removeItem(at: root)
+        let error = #expect(throws: ReplicatorError.self) { try directory.listCatalog(logger: Lines().logger) }
+        #expect(error?.category == .fatal)
+        #expect(error?.message.contains("No such file or directory") == true)
+        try directory.refuseOldLayout()
+    }
+
     @Test(arguments: [
         ("{\"id\": \"x\"", "not an Images v1 image record (not JSON)"),
         (#"{"id": "0b7c9e0e-6f5e-4a59-9a0e-1d2a3b4c5d6e", "status": "active"}"#, "no is_public"),
