@@ -53,11 +53,11 @@ enum CatalogEndpoint: Sendable {
         }
     }
 
-    /// Every image this side holds (see `GlanceClient.listImages()` and `DumpDirectory.listImages()`).
+    /// Every image this side holds (see `GlanceClient.listImages()` and `DumpDirectory.listCatalog(logger:)`).
     func listImages() async throws -> [ImageRecord] {
         switch self {
         case .glance(let client): try await client.listImages()
-        case .dump(let directory): try directory.listImages()
+        case .dump(let directory): try directory.listCatalog(logger: Logger(label: "glance-replicator"))
         }
     }
 

@@ -4,7 +4,8 @@ import Foundation
 ///
 /// `http(s)://HOST[:PORT][/PATH]` is a Glance endpoint (a trailing `/v2` is accepted and dropped);
 /// `HOST:PORT` is the old glance-replicator's form, over http; `dir:PATH` is a dump directory;
-/// `cloud:NAME[/REGION]` is the Glance of a cloud of clouds.yaml, found in its Keystone catalog.
+/// `cloud:NAME[/REGION]` is the Glance of a cloud of clouds.yaml, found in its Keystone catalog; with OS_CLOUD
+/// set, `cloud:` and `cloud:/REGION` name that cloud, and OS_REGION_NAME is its region unless one is written.
 public enum ImageLocation: Sendable, Hashable, CustomStringConvertible {
     case glance(GlanceEndpoint)
     /// A dump directory (`dir:PATH`): one `<id>.json` and `<id>.img` per image.
@@ -12,14 +13,18 @@ public enum ImageLocation: Sendable, Hashable, CustomStringConvertible {
     /// A region of a cloud (`cloud:NAME/REGION`, or `cloud:NAME` for a cloud with one region).
     case cloud(CloudLocation)
 
-    public init(parsing text: String) throws(ReplicatorError) {
+    /// `environment`: where OS_CLOUD and OS_REGION_NAME are read (the process's unless a test says).
+    public init(
+        parsing text: String,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ReplicatorError) {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         if trimmed.hasPrefix("dir:") {
             self = .dump(try DumpDirectory(location: trimmed))
             return
         }
         if trimmed.hasPrefix("cloud:") {
-            self = .cloud(try CloudLocation(parsing: trimmed))
+            self = .cloud(try CloudLocation(parsing: trimmed, environment: environment))
             return
         }
         if trimmed.contains("://") {
@@ -48,14 +53,29 @@ public struct CloudLocation: Sendable, Hashable, CustomStringConvertible {
         self.region = region
     }
 
-    init(parsing text: String) throws(ReplicatorError) {
+    /// `cloud:NAME[/REGION]`; with OS_CLOUD set, an empty NAME is OS_CLOUD, and OS_REGION_NAME is the region
+    /// of OS_CLOUD's cloud when none is written (as the openstack CLI takes them).
+    init(parsing text: String, environment: [String: String]) throws(ReplicatorError) {
         let rest = text.dropFirst("cloud:".count)
         let parts = rest.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
-        guard let name = parts.first, !name.isEmpty, !name.contains(" "), parts.count == 1 || !parts[1].isEmpty
-        else {
+        let selected = environment["OS_CLOUD"].flatMap { $0.isEmpty ? nil : $0 }
+        guard var name = parts.first, parts.count == 1 || !parts[1].isEmpty else {
             throw ReplicatorError.invalidLocation(text)
         }
-        self.init(name: name, region: parts.count == 2 ? parts[1] : nil)
+        if name.isEmpty {
+            guard let selected else {
+                throw ReplicatorError.invalidOption(
+                    "'\(text)' names no cloud and OS_CLOUD is not set: write cloud:NAME[/REGION] or export OS_CLOUD"
+                )
+            }
+            name = selected
+        }
+        guard !name.contains(" ") else { throw ReplicatorError.invalidLocation(text) }
+        var region = parts.count == 2 ? parts[1] : nil
+        if region == nil, name == selected, let named = environment["OS_REGION_NAME"], !named.isEmpty {
+            region = named
+        }
+        self.init(name: name, region: region)
     }
 
     public var description: String { "cloud:\(name)" + (region.map { "/\($0)" } ?? "") }

@@ -30,12 +30,18 @@ extension Replication {
         return try await HTTPClient.withHTTPClient(configuration: sessions.configuration(.replicator, logger: logger)) {
             http in
             let tokens = sessions.providers(http: http, logger: logger)
-            let source = try await CatalogEndpoint.resolve(sourceLocation, http: http, tokens: tokens, logger: logger)
+            let source = try await CatalogEndpoint.resolve(
+                sourceLocation,
+                http: http,
+                tokens: tokens.side(options.sourceToken),
+                logger: logger
+            )
             guard case .glance(let client) = source else {
                 throw ReplicatorError.invalidOption(
                     "dump reads from a Glance endpoint; \(source.name) is already a dump (copy the directory instead)"
                 )
             }
+            try directory.refuseOldLayout()
             do {
                 try FileManager.default.createDirectory(atPath: directory.path, withIntermediateDirectories: true)
             } catch {

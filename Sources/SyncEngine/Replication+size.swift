@@ -15,7 +15,12 @@ extension Replication {
         return try await HTTPClient.withHTTPClient(configuration: sessions.configuration(.replicator, logger: logger)) {
             http in
             let tokens = sessions.providers(http: http, logger: logger)
-            let source = try await CatalogEndpoint.resolve(location, http: http, tokens: tokens, logger: logger)
+            let source = try await CatalogEndpoint.resolve(
+                location,
+                http: http,
+                tokens: tokens.side(options.sourceToken),
+                logger: logger
+            )
             let images = try await source.listImages()
             logger.info("listed source", metadata: ["images": "\(images.count)", "source": "\(source.name)"])
             return SizeReport(source: source.name, catalog: images, scope: options.scope)

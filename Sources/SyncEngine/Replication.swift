@@ -49,7 +49,12 @@ public enum Replication {
                 )
             }
         }
-        let source = try await CatalogEndpoint.resolve(sourceLocation, http: http, tokens: tokens, logger: logger)
+        let source = try await CatalogEndpoint.resolve(
+            sourceLocation,
+            http: http,
+            tokens: tokens.side(options.sourceToken),
+            logger: logger
+        )
         let sourceImages = try await source.listImages()
         logger.info("listed source", metadata: ["images": "\(sourceImages.count)", "source": "\(source.name)"])
         // Every copy names its source (provenance, for --prune); the property itself is never compared.
@@ -59,7 +64,12 @@ public enum Replication {
         await noteLimitations(of: source, logger: logger)
         var requiredStores: [[String]] = []
         for location in targetLocations {
-            let target = try await CatalogEndpoint.resolve(location, http: http, tokens: tokens, logger: logger)
+            let target = try await CatalogEndpoint.resolve(
+                location,
+                http: http,
+                tokens: tokens.side(options.targetToken),
+                logger: logger
+            )
             await noteLimitations(of: target, logger: logger)
             var planOptions = options.audit.planOptions(source: source.name)
             planOptions.requiredStores = try await stores(of: target, options.stores)

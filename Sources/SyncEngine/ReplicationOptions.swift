@@ -15,6 +15,10 @@ public struct ReplicationOptions: Sendable {
     public var rules: FieldRules
     /// X-Auth-Token for every endpoint.
     public var token: String?
+    /// X-Auth-Token for the source's, or the targets', bare endpoints when it is not `token`
+    /// (`--source-token`, `--target-token`).
+    public var sourceToken: String?
+    public var targetToken: String?
     /// Images worked on at once.
     public var concurrency: Int
     /// The state journal's path; nil runs without one (audits never open it).

@@ -22,6 +22,7 @@ public struct ReplicatorError: Error, Sendable, Hashable, CustomStringConvertibl
         case dumpUnreadable
         case dumpUnwritable
         case dumpDataMissing
+        case dumpLayout
         case readOnlyLocation
         case reportUnwritable
         case cloudConfig
@@ -55,7 +56,7 @@ public struct ReplicatorError: Error, Sendable, Hashable, CustomStringConvertibl
 
     public var category: Category {
         switch code {
-        case .invalidLocation, .invalidOption, .readOnlyLocation, .cloudConfig: .usage
+        case .invalidLocation, .invalidOption, .readOnlyLocation, .cloudConfig, .dumpLayout: .usage
         case .keystoneRefused, .catalog, .redirectRefused, .certificateRefused: .fatal
         case .unreachable, .authenticationRefused, .malformedResponse, .unexpectedResponse, .journal: .fatal
         case .dumpUnreadable, .dumpUnwritable, .reportUnwritable: .fatal
@@ -181,6 +182,25 @@ public struct ReplicatorError: Error, Sendable, Hashable, CustomStringConvertibl
     /// A dump directory (or one of its files) that cannot be read or is not a dump.
     public static func dumpUnreadable(_ path: String, reason: String) -> Self {
         Self(.dumpUnreadable, "cannot read the dump at \(path): \(reason)")
+    }
+
+    /// A directory read as a dump that holds files but no image record of either layout.
+    public static func notADump(_ path: String, files: Int) -> Self {
+        Self(
+            .dumpLayout,
+            "dir:\(path) holds \(files) \(files == 1 ? "file" : "files") but no image record (<id>.json, or the old glance-replicator's "
+                + "<id> with <id>.img): not a dump directory"
+        )
+    }
+
+    /// `dump` into a directory of the old tool's layout: it writes only the current one.
+    public static func oldDumpNotWritable(_ path: String, records: Int) -> Self {
+        Self(
+            .dumpLayout,
+            "dir:\(path) holds \(records) image records of the old glance-replicator's layout; dump writes the "
+                + "current layout and never into an old dump: dump into another directory (compare, size and "
+                + "load read this one as it is)"
+        )
     }
 
     /// A dump directory that cannot be written (permissions, a full disk).

@@ -39,6 +39,24 @@ struct CommonOptions: ParsableArguments {
     var osCACert: String?
 
     @Option(
+        name: .customLong("source-token"),
+        help: ArgumentHelp(
+            "X-Auth-Token for an http(s):// or HOST:PORT SOURCE that takes another token than --token.",
+            valueName: "token"
+        )
+    )
+    var sourceToken: String?
+
+    @Option(
+        name: .customLong("target-token"),
+        help: ArgumentHelp(
+            "X-Auth-Token for http(s):// and HOST:PORT TARGETs that take another token than --token.",
+            valueName: "token"
+        )
+    )
+    var targetToken: String?
+
+    @Option(
         name: .long,
         parsing: .upToNextOption,
         help: ArgumentHelp(
@@ -128,6 +146,8 @@ struct CommonOptions: ParsableArguments {
             concurrency: concurrency
         )
         if let osCACert, !osCACert.isEmpty { options.environment["OS_CACERT"] = osCACert }
+        options.sourceToken = sourceToken.flatMap { $0.isEmpty ? nil : $0 }
+        options.targetToken = targetToken.flatMap { $0.isEmpty ? nil : $0 }
         options.window = try unattended.timeWindow()
         options.audit.copyDuplicates = audit.copyDuplicates
         return options

@@ -13,7 +13,16 @@ struct GlanceReplicator: AsyncParsableCommand {
             LOCATION is a Glance endpoint: http(s)://HOST[:PORT][/PATH] or HOST:PORT (http); a region of a \
             cloud of clouds.yaml: cloud:NAME/REGION (or cloud:NAME for a one-region cloud; Keystone finds \
             the endpoint); or a dump directory: dir:PATH (one <id>.json and <id>.img per image; compare, \
-            replicate --dry-run, size and load read it, dump writes it).
+            replicate --dry-run, size and load read it, and the old glance-replicator's dumps too; dump \
+            writes it).
+
+            With OS_CLOUD set, cloud: is cloud:$OS_CLOUD and cloud:/REGION is cloud:$OS_CLOUD/REGION; with \
+            OS_REGION_NAME set too, cloud: and cloud:$OS_CLOUD mean cloud:$OS_CLOUD/$OS_REGION_NAME (a \
+            written /REGION wins; other clouds never take OS_REGION_NAME).
+
+            The old glance-replicator's command lines work as they were (dump HOST:PORT PATH, load HOST:PORT \
+            PATH, -t, --sourcetoken, --targettoken, -D, -m, -c, -d): they are rewritten into these commands, \
+            with a note on stderr where the meaning changed (README: Coming from glance-replicator).
 
             Exit codes: 0 success / in sync, 1 differences found (compare, --dry-run), 2 usage or \
             configuration error, 3 some images failed (the others done), 4 fatal (endpoint unreachable, \

@@ -9,7 +9,9 @@ struct LoadCommand: AsyncParsableCommand {
             The same as replicate with a dump as SOURCE: missing images are created with their ids and \
             metadata and their data streamed from <id>.img, verified against the dumped record before \
             Glance activates them; drift is repaired; conflicts are reported, never overwritten. Copies \
-            name the dump (dir:PATH) in their glance_replicator_source property.
+            name the dump (dir:PATH) in their glance_replicator_source property. Dumps of the old \
+            glance-replicator (<id> v1 records) are read too, verified against their size and md5; the old \
+            order, load TARGET PATH, is accepted.
 
             Exit codes: 0 done, 1 --dry-run found work to do, 3 some images failed or are in \
             data_conflict, 4 fatal.

@@ -14,7 +14,7 @@ enum Main {
         let code: Int32
         var unattended: UnattendedRun?
         do {
-            var command = try JobFile.parseAsRoot(Array(CommandLine.arguments.dropFirst()))
+            var command = try JobFile.parseAsRoot(try LegacyCommandLine.fromProcess())
             if let job = command as? any JobCommand {
                 if job.common.unattended.checkArgs { exit(try checkOnly(job)) }
                 let run = UnattendedRun(try UnattendedRun.Job(job))

@@ -40,7 +40,10 @@ struct TransferOptions: ParsableArguments {
 
     @Option(
         name: .customLong("max-transfer"),
-        help: ArgumentHelp("Start no image that would take the run past SIZE read (e.g. 100G).", valueName: "size")
+        help: ArgumentHelp(
+            "Start no image that would take the run past SIZE read (e.g. 100G; 0: copy no data, repair metadata only).",
+            valueName: "size"
+        )
     )
     var maxTransfer: String?
 
@@ -104,6 +107,11 @@ struct TransferOptions: ParsableArguments {
     )
     var progress: ProgressStyle = .auto
 
+    /// `--max-transfer`: a size, or 0 for none (the old tool's `-m`: metadata only).
+    static func transferLimit(_ text: String) -> Int64? {
+        text.trimmingCharacters(in: .whitespaces) == "0" ? 0 : Quantity.bytes(text)
+    }
+
     func validate() throws {
         _ = try spoolPolicy()
         _ = try bandwidthLimits()
@@ -112,7 +120,7 @@ struct TransferOptions: ParsableArguments {
         }
         if allStores && stores != nil { throw ValidationError("--stores and --all-stores exclude each other") }
         if let stores, stores.split(separator: ",").isEmpty { throw ValidationError("--stores needs a store name") }
-        if let maxTransfer, Quantity.bytes(maxTransfer) == nil {
+        if let maxTransfer, Self.transferLimit(maxTransfer) == nil {
             throw ValidationError("--max-transfer: '\(maxTransfer)' is not a size (e.g. 500M, 2G, 1048576)")
         }
         if let maxDuration, Quantity.seconds(maxDuration) == nil {
@@ -179,7 +187,7 @@ struct TransferOptions: ParsableArguments {
             )
         }
         options.budget = TransferBudget(
-            maxBytes: maxTransfer.flatMap(Quantity.bytes),
+            maxBytes: maxTransfer.flatMap(Self.transferLimit),
             maxSeconds: maxDuration.flatMap(Quantity.seconds)
         )
         let limits = try bandwidthLimits()

@@ -52,16 +52,39 @@ struct ImageLocationTests {
         ("cloud:lab/Region/One", "lab", "Region/One"),
     ])
     func cloudLocationNamesCloudAndRegion(_ text: String, _ name: String, _ region: String?) throws {
-        let location = try ImageLocation(parsing: text)
+        let location = try ImageLocation(parsing: text, environment: [:])
         #expect(location == .cloud(CloudLocation(name: name, region: region)))
         #expect(location.description == text)
     }
 
     @Test(arguments: ["cloud:", "cloud:/region-a", "cloud:prod/", "cloud:my cloud/r"])
     func incompleteCloudLocationIsAUsageError(_ text: String) {
-        let error = #expect(throws: ReplicatorError.self) { try ImageLocation(parsing: text) }
+        let error = #expect(throws: ReplicatorError.self) { try ImageLocation(parsing: text, environment: [:]) }
         #expect(error?.category == .usage)
         #expect(error?.message.contains("cloud:NAME[/REGION]") == true)
+    }
+
+    /// OS_CLOUD and OS_REGION_NAME as the openstack CLI takes them: `cloud:` is OS_CLOUD's cloud, and its
+    /// region is OS_REGION_NAME unless the location names one. Another cloud never takes OS_REGION_NAME.
+    @Test(arguments: [
+        ("cloud:", ["OS_CLOUD": "prod"], "cloud:prod"),
+        ("cloud:", ["OS_CLOUD": "prod", "OS_REGION_NAME": "RegionOne"], "cloud:prod/RegionOne"),
+        ("cloud:/RegionTwo", ["OS_CLOUD": "prod", "OS_REGION_NAME": "RegionOne"], "cloud:prod/RegionTwo"),
+        ("cloud:prod", ["OS_CLOUD": "prod", "OS_REGION_NAME": "RegionOne"], "cloud:prod/RegionOne"),
+        ("cloud:lab", ["OS_CLOUD": "prod", "OS_REGION_NAME": "RegionOne"], "cloud:lab"),
+        ("cloud:lab/r", ["OS_CLOUD": "prod", "OS_REGION_NAME": "RegionOne"], "cloud:lab/r"),
+        ("cloud:prod", ["OS_REGION_NAME": "RegionOne"], "cloud:prod"),
+    ])
+    func cloudDefaultsFromEnvironment(_ text: String, _ environment: [String: String], _ resolved: String) throws {
+        #expect(try ImageLocation(parsing: text, environment: environment).description == resolved)
+    }
+
+    @Test func bareCloudWithoutOSCloudSaysWhatToSet() {
+        let error = #expect(throws: ReplicatorError.self) {
+            try ImageLocation(parsing: "cloud:", environment: ["OS_REGION_NAME": "RegionOne"])
+        }
+        #expect(error?.category == .usage)
+        #expect(error?.message.contains("OS_CLOUD is not set") == true)
     }
 
     @Test(arguments: [
