@@ -58,8 +58,8 @@ enum CLIRunner {
     /// Starts the binary and returns at once (for tests that signal or kill it mid-run).
     static func start(_ arguments: [String], environment: [String: String] = [:]) throws -> RunningCLI {
         var arguments = arguments
-        if ["replicate", "livecopy", "load", "dump"].contains(arguments.first), !arguments.contains("--concurrency"),
-            !arguments.contains("--help")
+        if ["replicate", "livecopy", "load", "dump", "sync"].contains(arguments.first),
+            !arguments.contains("--concurrency"), !arguments.contains("--help")
         {
             arguments += ["--concurrency", "1"]
         }
