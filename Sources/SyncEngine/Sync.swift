@@ -16,7 +16,11 @@ public enum Sync {
         options: ReplicationOptions,
         logger: Logger
     ) async throws -> SyncReport {
-        try CatalogEndpoint.requireWritable(regions, when: options.writes)
+        if options.writes {
+            for case .dump(let directory) in regions {
+                throw ReplicatorError.readOnlyLocation(directory.description, command: "sync")
+            }
+        }
         let sessions = try CloudSessions(locations: regions, token: options.token, environment: options.environment)
         return try await HTTPClient.withHTTPClient(configuration: sessions.configuration(.replicator, logger: logger)) {
             http in
@@ -56,7 +60,7 @@ public enum Sync {
                 listings.append(images)
                 errors.append(nil)
             } catch let error as ReplicatorError where error.category != .usage {
-                logger.error(
+                logger.info(
                     "region not listed: it takes no part in this run",
                     metadata: ["region": "\(location)", "error": "\(error)"]
                 )

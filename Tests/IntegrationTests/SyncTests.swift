@@ -261,3 +261,38 @@ extension ReplicationTests {
         }
     }
 }
+
+/// `sync`'s command-line contract where no region is needed.
+@Suite("Sync: command line")
+struct SyncCommandLineTests {
+    @Test(arguments: [
+        (["sync", "127.0.0.1:1"], "two or more"),
+        (["sync", "127.0.0.1:1", "http://127.0.0.1:1"], "given twice"),
+        (["sync", "127.0.0.1:1", "127.0.0.1:2", "--bwlimit", "127.0.0.1:3=1M"], "not one of the regions"),
+        (["sync", "127.0.0.1:1", "dir:/nonexistent-sync-dump"], "sync cannot write into a dump directory"),
+    ])
+    func usageErrorsExitTwo(arguments: [String], message: String) throws {
+        let result = try CLIRunner.run(arguments)
+        #expect(result.status == 2, "stderr: \(result.stderr)")
+        #expect(result.stderr.contains(message), "stderr: \(result.stderr)")
+        #expect(result.stdout.isEmpty)
+    }
+
+    @Test func noRegionListedIsFatalWithOneLine() throws {
+        let result = try CLIRunner.run(["sync", "127.0.0.1:1", "127.0.0.1:2", "--dry-run"])
+        #expect(result.status == 4)
+        #expect(result.stdout.isEmpty)
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "stderr: \(result.stderr)")
+        #expect(lines.first?.hasPrefix("glance-replicator: error: cannot reach http://127.0.0.1:1") == true)
+    }
+
+    @Test func helpTeachesWithExamples() throws {
+        let result = try CLIRunner.run(["sync", "--help"])
+        #expect(result.status == 0)
+        for needle in ["--dry-run", "--prune", "--max-delete", "--bwlimit", "origin", "data_conflict", "Examples:"] {
+            #expect(result.stdout.contains(needle), "help lacks \(needle)")
+        }
+        #expect(try CLIRunner.run(["--help"]).stdout.contains("sync"))
+    }
+}
