@@ -23,6 +23,17 @@ public struct SyncReport: Sendable, Hashable, Encodable {
         case interruptedBy = "interrupted_by"
     }
 
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(schemaVersion, forKey: .schemaVersion)
+        try container.encode(command, forKey: .command)
+        try container.encode(dryRun, forKey: .dryRun)
+        try container.encode(regions, forKey: .regions)
+        try container.encode(images, forKey: .images)
+        try container.encode(bytesRead, forKey: .bytesRead)
+        try container.encode(interruptedBy, forKey: .interruptedBy)
+    }
+
     public init(dryRun: Bool, regions: [SyncRegionReport], images: [SyncImageReport]) {
         self.dryRun = dryRun
         self.regions = regions
