@@ -232,8 +232,20 @@ extension ReplicationTests {
             let second = randomData(1000)
             try await a.seed(id, data: first, ["name": "two-origins", "visibility": "public"])
             try await b.seed(id, data: second, ["name": "two-origins", "visibility": "public"])
-            let run = try CLIRunner.run(["sync", a.root, b.root, c.root, "--format", "json"] + stateArguments())
+            let scratch = try ScratchDirectory("sync-metrics")
+            defer { scratch.remove() }
+            let metrics = scratch.file("sync.prom")
+            let run = try CLIRunner.run(
+                ["sync", a.root, b.root, c.root, "--format", "json", "--metrics-file", metrics] + stateArguments()
+            )
             #expect(run.status == 3, "stderr: \(run.stderr)")
+            // One target series per region, and the run's exit code.
+            let text = try String(contentsOfFile: metrics, encoding: .utf8)
+            for region in [a, b, c] {
+                #expect(text.contains("target=\"\(region.root)\""), "\(text)")
+            }
+            #expect(text.contains("state=\"data_conflict\"} 1"), "\(text)")
+            #expect(text.contains("glance_replicator_run_exit_code{") && text.contains("} 3\n"), "\(text)")
             #expect(run.stderr.contains("data_conflict"))
             let row = try #require(try matrix(run)[id])
             #expect(row[a.root]?["state"] as? String == "data_conflict")
