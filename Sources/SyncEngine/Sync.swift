@@ -44,22 +44,49 @@ public enum Sync {
         if options.stores != nil {
             throw ReplicatorError.invalidOption("sync does not take --stores or --all-stores yet; use replicate")
         }
-        // Each region listed once. One that cannot be listed takes no part: the others converge among
-        // themselves, and nothing whose origin it is gets deleted anywhere.
+        // Each region listed once, all at once. One that cannot be listed takes no part: the others converge
+        // among themselves, and nothing whose origin it is gets deleted anywhere.
+        let outcomes = await withTaskGroup(of: (Int, Result<(CatalogEndpoint, [ImageRecord]), any Error>).self) {
+            group in
+            for (index, location) in locations.enumerated() {
+                group.addTask {
+                    do {
+                        let endpoint = try await CatalogEndpoint.resolve(
+                            location,
+                            http: http,
+                            tokens: tokens,
+                            logger: logger
+                        )
+                        let images = try await endpoint.listImages()
+                        logger.info(
+                            "listed region",
+                            metadata: ["region": "\(endpoint.name)", "images": "\(images.count)"]
+                        )
+                        await Replication.noteLimitations(of: endpoint, logger: logger)
+                        return (index, .success((endpoint, images)))
+                    } catch {
+                        return (index, .failure(error))
+                    }
+                }
+            }
+            var outcomes = [Result<(CatalogEndpoint, [ImageRecord]), any Error>?](
+                repeating: nil,
+                count: locations.count
+            )
+            for await (index, outcome) in group { outcomes[index] = outcome }
+            return outcomes.map { $0! }
+        }
         var endpoints: [CatalogEndpoint?] = []
         var listings: [[ImageRecord]?] = []
         var errors: [String?] = []
         var firstError: ReplicatorError?
-        for location in locations {
-            do {
-                let endpoint = try await CatalogEndpoint.resolve(location, http: http, tokens: tokens, logger: logger)
-                let images = try await endpoint.listImages()
-                logger.info("listed region", metadata: ["region": "\(endpoint.name)", "images": "\(images.count)"])
-                await Replication.noteLimitations(of: endpoint, logger: logger)
+        for (location, outcome) in zip(locations, outcomes) {
+            switch outcome {
+            case .success(let (endpoint, images)):
                 endpoints.append(endpoint)
                 listings.append(images)
                 errors.append(nil)
-            } catch let error as ReplicatorError where error.category != .usage {
+            case .failure(let error as ReplicatorError) where error.category != .usage:
                 logger.info(
                     "region not listed: it takes no part in this run",
                     metadata: ["region": "\(location)", "error": "\(error)"]
@@ -68,10 +95,18 @@ public enum Sync {
                 listings.append(nil)
                 errors.append(error.message)
                 firstError = firstError ?? error
+            case .failure(let error):
+                throw error
             }
         }
         if let firstError, !listings.contains(where: { $0 != nil }) { throw firstError }
         let names = zip(locations, endpoints).map { location, endpoint in endpoint?.name ?? location.description }
+        // Two locations of one catalog (two clouds.yaml entries for one endpoint) would make it its own origin.
+        for (index, name) in names.enumerated() where names[..<index].contains(name) {
+            throw ReplicatorError.invalidOption(
+                "\(locations[names.firstIndex(of: name)!]) and \(locations[index]) are the same catalog (\(name))"
+            )
+        }
         let mesh = MeshPlan(
             regions: names.indices.map { MeshRegion(name: names[$0], provenance: names[$0], images: listings[$0]) },
             scope: options.scope,
@@ -192,7 +227,8 @@ struct Lanes {
                 case .copy, .updateMetadata, .delete: break
                 case .none, .conflict, .ignore, .copyToStores: continue
                 }
-                let holder = cell.action == .copy ? row.holder ?? region : region
+                // A copy reads from the row's holder (the plan sets one wherever it copies).
+                guard let holder = cell.action == .copy ? row.holder : region else { continue }
                 let lane = Lane(holder: holder, target: region, provenance: cell.action == .copy ? row.originName : nil)
                 if index[lane] == nil {
                     index[lane] = lanes.count
