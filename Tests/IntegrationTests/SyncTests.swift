@@ -67,7 +67,7 @@ extension ReplicationTests {
                     }
                     throw CLIRunner.Failure(description: "the import of \(id) into region C never finished")
                 } catch  where attempt < 3 {
-                    try? await region.call("DELETE", "/v2/images/\(id)", expect: [204, 404])
+                    _ = try? await region.call("DELETE", "/v2/images/\(id)", expect: [204, 404])
                     try await Task.sleep(for: .seconds(1))
                 }
             }
