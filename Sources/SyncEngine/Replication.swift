@@ -466,7 +466,8 @@ public enum Replication {
         let clock = ContinuousClock()
         let started = clock.now
         let copy = ImageCopy(
-            source: transfers[0].source,
+            // The item's one holder (`replicate` has one source; `sync` reads each image from its own).
+            source: transfers[item.copies[0].target].source,
             image: image,
             targets: item.copies.map { (transfers[$0.target], plans[$0.target].images[$0.plan]) },
             context: context,

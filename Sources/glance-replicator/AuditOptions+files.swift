@@ -53,3 +53,11 @@ extension AuditOptions {
         }
     }
 }
+
+extension AuditOptions {
+    /// Writes `--report` and `--report-html` of a `sync` run.
+    func writeFiles(_ report: SyncReport) throws {
+        if let reportFile { try Self.write(ReportOutput.jsonDocument(report), to: reportFile) }
+        if let htmlReportFile { try Self.write(Data(HTMLReport.page(report).utf8), to: htmlReportFile) }
+    }
+}

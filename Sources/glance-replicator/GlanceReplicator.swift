@@ -39,7 +39,7 @@ struct GlanceReplicator: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             CompareCommand.self, ReplicateCommand.self, SizeCommand.self, DumpCommand.self, LoadCommand.self,
-            StatusCommand.self,
+            StatusCommand.self, SyncCommand.self,
         ]
     )
 }

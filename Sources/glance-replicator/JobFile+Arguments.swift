@@ -33,8 +33,9 @@ extension JobFile {
                 options += words
             }
         }
-        if !given.hasPositionals, let targets = file.entries.first(where: { $0.key == "targets" }) {
-            locations += try file.locations(targets)
+        // `regions:` (sync) come after `source:`, as `targets:` do.
+        for key in ["regions", "targets"] where !given.hasPositionals {
+            if let entry = file.entries.first(where: { $0.key == key }) { locations += try file.locations(entry) }
         }
         return [first] + locations + given.beforeTerminator + options + given.fromTerminator
     }
@@ -113,7 +114,10 @@ extension JobFile {
 
     /// Parses one key's words alone (with stand-in locations), so that a bad value names its line.
     func check(_ entry: Entry, words: [String], command: String, specs: [ArgumentSpec]) throws {
-        let positionals = specs.filter { $0.kind == .positional }.map { _ in "127.0.0.1:1" }
+        // Two stand-ins for a list (sync takes two or more regions).
+        let positionals = specs.filter { $0.kind == .positional }.flatMap {
+            $0.isRepeating ? ["127.0.0.1:1", "127.0.0.1:2"] : ["127.0.0.1:1"]
+        }
         do {
             _ = try GlanceReplicator.parseAsRoot([command] + positionals + words)
         } catch {

@@ -23,7 +23,7 @@ struct JobFile {
     var entries: [Entry]
 
     /// The keys that stand for the positional arguments.
-    static let locationKeys = ["source", "targets"]
+    static let locationKeys = ["source", "targets", "regions"]
 
     init(path: String, entries: [Entry]) {
         self.path = path

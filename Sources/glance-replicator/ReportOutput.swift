@@ -16,10 +16,14 @@ enum ReportOutput {
 
     /// Any document as the JSON output prints it: pretty, keys sorted, one trailing newline.
     static func printJSON(_ value: some Encodable) throws {
+        FileHandle.standardOutput.write(try jsonDocument(value))
+    }
+
+    /// Any document as the JSON output prints it, with its trailing newline.
+    static func jsonDocument(_ value: some Encodable) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let data = try encoder.encode(value)
-        FileHandle.standardOutput.write(data + Data("\n".utf8))
+        return try encoder.encode(value) + Data("\n".utf8)
     }
 
     /// Writes bytes to stdout as they come (a large report is never held whole).

@@ -1,0 +1,245 @@
+import AsyncHTTPClient
+import CatalogDiff
+import Foundation
+import Logging
+
+/// `sync`: N regions converge on one catalog in one run.
+///
+/// Each region is listed once; the mesh plan (`MeshPlan`) decides per image its origin, the region its data
+/// is read from and what every region needs; the work is then carried out by `replicate`'s machinery: each
+/// image is one work item whose copies share one read of their holder (spool fan-out), metadata repairs
+/// and deletions go with it, under the same concurrency, window, budget, journal and signals.
+public enum Sync {
+    /// Runs with an HTTP client that is shut down however the run ends.
+    public static func run(
+        regions: [ImageLocation],
+        options: ReplicationOptions,
+        logger: Logger
+    ) async throws -> SyncReport {
+        if options.writes {
+            for case .dump(let directory) in regions {
+                throw ReplicatorError.readOnlyLocation(directory.description, command: "sync")
+            }
+        }
+        let sessions = try CloudSessions(locations: regions, token: options.token, environment: options.environment)
+        return try await HTTPClient.withHTTPClient(configuration: sessions.configuration(.replicator, logger: logger)) {
+            http in
+            try await run(
+                regions: regions,
+                options: options,
+                http: http,
+                tokens: sessions.providers(http: http, logger: logger),
+                logger: logger
+            )
+        }
+    }
+
+    static func run(
+        regions locations: [ImageLocation],
+        options: ReplicationOptions,
+        http: HTTPClient,
+        tokens: CloudSessions.Providers,
+        logger: Logger
+    ) async throws -> SyncReport {
+        if options.stores != nil {
+            throw ReplicatorError.invalidOption("sync does not take --stores or --all-stores yet; use replicate")
+        }
+        // Each region listed once, all at once. One that cannot be listed takes no part: the others converge
+        // among themselves, and nothing whose origin it is gets deleted anywhere.
+        let outcomes = await withTaskGroup(of: (Int, Result<(CatalogEndpoint, [ImageRecord]), any Error>).self) {
+            group in
+            for (index, location) in locations.enumerated() {
+                group.addTask {
+                    do {
+                        let endpoint = try await CatalogEndpoint.resolve(
+                            location,
+                            http: http,
+                            tokens: tokens,
+                            logger: logger
+                        )
+                        let images = try await endpoint.listImages()
+                        logger.info(
+                            "listed region",
+                            metadata: ["region": "\(endpoint.name)", "images": "\(images.count)"]
+                        )
+                        await Replication.noteLimitations(of: endpoint, logger: logger)
+                        return (index, .success((endpoint, images)))
+                    } catch {
+                        return (index, .failure(error))
+                    }
+                }
+            }
+            var outcomes = [Result<(CatalogEndpoint, [ImageRecord]), any Error>?](
+                repeating: nil,
+                count: locations.count
+            )
+            for await (index, outcome) in group { outcomes[index] = outcome }
+            return outcomes.map { $0! }
+        }
+        var endpoints: [CatalogEndpoint?] = []
+        var listings: [[ImageRecord]?] = []
+        var errors: [String?] = []
+        var firstError: ReplicatorError?
+        for (location, outcome) in zip(locations, outcomes) {
+            switch outcome {
+            case .success(let (endpoint, images)):
+                endpoints.append(endpoint)
+                listings.append(images)
+                errors.append(nil)
+            case .failure(let error as ReplicatorError) where error.category != .usage:
+                logger.info(
+                    "region not listed: it takes no part in this run",
+                    metadata: ["region": "\(location)", "error": "\(error)"]
+                )
+                endpoints.append(nil)
+                listings.append(nil)
+                errors.append(error.message)
+                firstError = firstError ?? error
+            case .failure(let error):
+                throw error
+            }
+        }
+        if let firstError, !listings.contains(where: { $0 != nil }) { throw firstError }
+        let names = zip(locations, endpoints).map { location, endpoint in endpoint?.name ?? location.description }
+        // Two locations of one catalog (two clouds.yaml entries for one endpoint) would make it its own origin.
+        for (index, name) in names.enumerated() where names[..<index].contains(name) {
+            throw ReplicatorError.invalidOption(
+                "\(locations[names.firstIndex(of: name)!]) and \(locations[index]) are the same catalog (\(name))"
+            )
+        }
+        let mesh = MeshPlan(
+            regions: names.indices.map { MeshRegion(name: names[$0], provenance: names[$0], images: listings[$0]) },
+            scope: options.scope,
+            rules: options.rules,
+            options: MeshOptions(
+                copyDuplicates: options.audit.copyDuplicates,
+                prune: options.audit.prune,
+                maxDelete: options.audit.maxDelete
+            )
+        )
+        listings = []
+        var report = SyncReport(plan: mesh, dryRun: !options.writes, errors: errors)
+        guard options.writes else { return report }
+
+        let lanes = Lanes(mesh)
+        var transfers: [ImageTransfer] = []
+        for lane in lanes.lanes {
+            guard case .glance(let target) = endpoints[lane.target], let source = endpoints[lane.holder] else {
+                throw ReplicatorError.readOnlyLocation(names[lane.target], command: "sync")
+            }
+            var laneLogger = logger
+            laneLogger[metadataKey: "target"] = "\(target.endpoint.root)"
+            var transfer = ImageTransfer(
+                source: source,
+                target: target,
+                rules: lane.provenance.map { options.rules.withProvenance($0) } ?? options.rules,
+                logger: laneLogger
+            )
+            transfer.uploadMethod = options.uploadMethod
+            transfer.uploadPace = options.targetBandwidthLimits[target.endpoint.root].map {
+                RateLimiter(bytesPerSecond: $0)
+            }
+            if lane.holder != lane.target {
+                transfer.glanceDownload =
+                    try await Replication.glanceDownloadSources(
+                        source: locations[lane.holder],
+                        targets: [locations[lane.target]],
+                        clients: [target],
+                        mode: options.transferMode,
+                        logger: logger
+                    ).first ?? nil
+            }
+            transfers.append(transfer)
+        }
+        let plans = lanes.plans.map { CatalogPlan(images: $0) }
+        let work = WorkItem.items(plans: plans, order: options.order, priority: options.priority)
+        let journal = try options.statePath.map { path throws(ReplicatorError) in try Journal(path: path) }
+        let runID = try await journal?.beginRun(source: "sync", targets: names)
+        let counters = TransferCounters()
+        let spoolPaths = work.compactMap { item in
+            item.copies.first.map { options.spool.path(source: transfers[$0.target].source.name, imageID: item.id) }
+        }
+        let context = CopyContext(
+            journal: journal,
+            runID: runID,
+            spool: options.spool,
+            budget: SpoolBudget(
+                limit: options.spool.maxBytes,
+                used: options.spool.maxBytes == nil
+                    ? 0 : SpoolBudget.diskUse(under: options.spool.directory, excluding: Set(spoolPaths))
+            ),
+            pace: options.bandwidthLimit.map { RateLimiter(bytesPerSecond: $0) },
+            counters: counters,
+            observer: options.observer
+        )
+        let results = await Replication.execute(
+            work,
+            plans: plans,
+            transfers: transfers,
+            context: context,
+            options: options,
+            logger: logger
+        )
+        for (key, result) in results {
+            let (row, region) = lanes.cells[key.target][key.plan]
+            report.images[row].cells[region].result = result.result
+            report.images[row].cells[region].error = result.error
+        }
+        report.bytesRead = counters.bytesRead
+        report.interruptedBy = options.stop?.signalName
+        if let journal, let runID {
+            let cells = report.images.flatMap(\.cells)
+            let failed = cells.filter { $0.result == .failed }.count
+            try await journal.finishRun(
+                runID,
+                outcome: report.interruptedBy != nil ? "interrupted" : failed > 0 ? "failed" : "done",
+                copied: cells.filter { $0.result == .done && $0.action == .copy }.count,
+                failed: failed,
+                bytesRead: counters.bytesRead
+            )
+        }
+        return report
+    }
+}
+
+/// The mesh's work sorted by who carries it out: a lane is a (holder, target, provenance) triple with its
+/// own `ImageTransfer`, and holds the plans of the cells it serves. An image's copies all read from its
+/// one holder, so `WorkItem` groups them into one read fanned out to every target lacking it.
+struct Lanes {
+    struct Lane: Hashable {
+        /// The region the data is read from (the target itself for repairs and deletions).
+        var holder: Int
+        var target: Int
+        /// The provenance value new copies carry: their origin's name (nil for repairs and deletions).
+        var provenance: String?
+    }
+
+    var lanes: [Lane] = []
+    var plans: [[ImagePlan]] = []
+    /// Per lane, per plan: the matrix cell (row, region) it is the plan of.
+    var cells: [[(row: Int, region: Int)]] = []
+
+    init(_ mesh: MeshPlan) {
+        var index: [Lane: Int] = [:]
+        for (rowIndex, row) in mesh.images.enumerated() {
+            for (region, cell) in row.cells.enumerated() {
+                switch cell.action {
+                case .copy, .updateMetadata, .delete: break
+                case .none, .conflict, .ignore, .copyToStores: continue
+                }
+                // A copy reads from the row's holder (the plan sets one wherever it copies).
+                guard let holder = cell.action == .copy ? row.holder : region else { continue }
+                let lane = Lane(holder: holder, target: region, provenance: cell.action == .copy ? row.originName : nil)
+                if index[lane] == nil {
+                    index[lane] = lanes.count
+                    lanes.append(lane)
+                    plans.append([])
+                    cells.append([])
+                }
+                let position = index[lane]!
+                plans[position].append(row.plan(in: region))
+                cells[position].append((rowIndex, region))
+            }
+        }
+    }
+}

@@ -1,0 +1,255 @@
+import CatalogDiff
+import Testing
+
+@Suite("Mesh planning: origin, holder, repairs, conflicts, pruning across N regions")
+struct MeshPlanTests {
+    static let names = ["http://a:9292", "http://b:9292", "http://c:9292"]
+
+    /// A copy of `image` made from the region at `origin`.
+    static func copy(_ image: ImageRecord, from origin: Int) -> ImageRecord {
+        var copy = image
+        copy.properties[Provenance.property] = names[origin]
+        return copy
+    }
+
+    static func plan(
+        _ listings: [[ImageRecord]?],
+        scope: ImageScope = ImageScope(),
+        options: MeshOptions = MeshOptions()
+    ) -> MeshPlan {
+        MeshPlan(
+            regions: listings.enumerated().map { index, images in
+                MeshRegion(name: names[index], provenance: names[index], images: images)
+            },
+            scope: scope,
+            rules: FieldRules(),
+            options: options
+        )
+    }
+
+    static func states(_ row: MeshImagePlan?) -> [MeshCellState] { row?.cells.map(\.state) ?? [] }
+    static func actions(_ row: MeshImagePlan?) -> [PlannedAction] { row?.cells.map(\.action) ?? [] }
+
+    // MARK: origin and direction
+
+    /// Wherever an image is native, the others get a copy of it from there: the order of the regions does
+    /// not matter, and neither does which of them holds copies already.
+    @Test(arguments: 0..<3)
+    func nativeImageIsCopiedFromItsOriginToEveryRegionLackingIt(origin: Int) throws {
+        let image = activeImage("x")
+        var listings: [[ImageRecord]?] = [[], [], []]
+        listings[origin] = [image]
+        let mesh = Self.plan(listings)
+        let row = try #require(mesh.images.first)
+        #expect(row.origin == origin)
+        #expect(row.holder == origin)
+        #expect(row.originName == Self.names[origin])
+        for region in 0..<3 {
+            #expect(row.cells[region].state == (region == origin ? .origin : .missing))
+            #expect(row.cells[region].action == (region == origin ? .none : .copy))
+        }
+        #expect(mesh.summaries.enumerated().allSatisfy { $0.element.bytesToCopy == ($0.offset == origin ? 0 : 1000) })
+    }
+
+    @Test func imagesNativeToDifferentRegionsConvergeBothWays() throws {
+        let a = activeImage("a", checksum: "m1", hash: "h1")
+        let b = activeImage("b", checksum: "m2", hash: "h2")
+        let mesh = Self.plan([[a], [b, Self.copy(a, from: 0)], []])
+        let rowA = try #require(mesh.images.first { $0.id == "a" })
+        let rowB = try #require(mesh.images.first { $0.id == "b" })
+        #expect(Self.states(rowA) == [.origin, .inSync, .missing])
+        #expect(Self.states(rowB) == [.missing, .origin, .missing])
+        #expect(Self.actions(rowB) == [.copy, .none, .copy])
+    }
+
+    @Test func convergedMeshHasNothingToDo() {
+        let a = activeImage("a", checksum: "m1", hash: "h1")
+        let b = activeImage("b", checksum: "m2", hash: "h2")
+        let mesh = Self.plan([
+            [a, Self.copy(b, from: 1)], [b, Self.copy(a, from: 0)], [Self.copy(a, from: 0), Self.copy(b, from: 1)],
+        ])
+        #expect(mesh.images.flatMap(\.cells).allSatisfy { $0.action == .none })
+    }
+
+    // MARK: metadata follows the origin
+
+    @Test(arguments: [
+        // Edited at the origin: the copies follow.
+        (["os_distro": "ubuntu-2"], ["os_distro": "ubuntu"]),
+        // Edited on a copy: put back.
+        (["os_distro": "ubuntu"], ["os_distro": "debian"]),
+        // Added on a copy: removed.
+        (["os_distro": "ubuntu"], ["os_distro": "ubuntu", "note": "local"]),
+    ])
+    func copyMetadataIsRepairedTowardTheOrigin(origin: [String: String], copy: [String: String]) throws {
+        let native = activeImage("x", properties: origin)
+        let copied = Self.copy(activeImage("x", properties: copy), from: 0)
+        let mesh = Self.plan([[native], [copied], [copied]])
+        let row = try #require(mesh.images.first)
+        #expect(Self.states(row) == [.origin, .metadataDrift, .metadataDrift])
+        #expect(Self.actions(row) == [.none, .updateMetadata, .updateMetadata])
+        // The plan carried out on a copy turns it into the origin's metadata, never the reverse.
+        let plan = row.plan(in: 1)
+        #expect(plan.source == native)
+        #expect(plan.target == copied)
+        #expect(plan.changes.allSatisfy { $0.source == (origin[$0.field].map(MetadataValue.string) ?? .null) })
+    }
+
+    @Test func theProvenancePropertyItselfIsNeverDrift() throws {
+        let mesh = Self.plan([[activeImage("x")], [Self.copy(activeImage("x"), from: 0)], []])
+        #expect(mesh.images.first?.cells[1].state == .inSync)
+    }
+
+    // MARK: conflicts and duplicates
+
+    @Test(arguments: [
+        (activeImage("x", checksum: "m2", hash: "h2"), true),
+        (activeImage("x", size: 999), true),
+        (activeImage("x", status: ImageStatus.queued), true),
+        // Same data native in two regions: two origins, no conflict, neither repaired.
+        (activeImage("x", properties: ["other": "metadata"]), false),
+    ])
+    func nativeInTwoRegions(second: ImageRecord, conflict: Bool) throws {
+        var second = second
+        if second.status == ImageStatus.queued {
+            second.size = nil
+            second.checksum = nil
+            second.osHashValue = nil
+        }
+        let mesh = Self.plan([[activeImage("x")], [], [second]])
+        let row = try #require(mesh.images.first)
+        if conflict {
+            #expect(Self.states(row) == [.dataConflict, .absent, .dataConflict])
+            #expect(Self.actions(row) == [.conflict, .none, .conflict])
+            #expect(row.origin == nil)
+            #expect(row.holder == nil)
+        } else {
+            #expect(Self.states(row) == [.origin, .missing, .origin])
+            #expect(Self.actions(row) == [.none, .copy, .none])
+            #expect(row.origin == 0)
+        }
+    }
+
+    @Test func copyHoldingOtherDataIsAConflictNeverOverwritten() throws {
+        let copied = Self.copy(activeImage("x", checksum: "m9", hash: "h9"), from: 0)
+        let mesh = Self.plan([[activeImage("x")], [copied], []])
+        let row = try #require(mesh.images.first)
+        #expect(Self.states(row) == [.origin, .dataConflict, .missing])
+        #expect(Self.actions(row) == [.none, .conflict, .copy])
+    }
+
+    @Test(arguments: [false, true])
+    func sameDataUnderAnotherIDIsReported(copyDuplicates: Bool) throws {
+        let mesh = Self.plan(
+            [[activeImage("x")], [activeImage("y")], []],
+            options: MeshOptions(copyDuplicates: copyDuplicates)
+        )
+        let row = try #require(mesh.images.first { $0.id == "x" })
+        #expect(row.cells[1].state == .sameContentOtherID)
+        #expect(row.cells[1].sameContentAs == "y")
+        #expect(row.cells[1].action == (copyDuplicates ? .copy : .ignore))
+        #expect(row.cells[2].state == .missing)
+    }
+
+    // MARK: an origin not listed this run
+
+    @Test func unreachableOriginIsReadFromAVerifiedCopyAndDeletesNothing() throws {
+        let copied = Self.copy(activeImage("x"), from: 0)
+        let mesh = Self.plan([nil, [copied], []], options: MeshOptions(prune: true))
+        let row = try #require(mesh.images.first)
+        #expect(row.origin == nil)
+        #expect(row.holder == 1)
+        #expect(row.originName == Self.names[0])
+        #expect(Self.states(row) == [.unreachable, .unchecked, .missing])
+        #expect(Self.actions(row) == [.none, .none, .copy])
+        #expect(!mesh.images.flatMap(\.cells).contains { $0.action == .delete })
+    }
+
+    @Test func copyFromACatalogOutsideTheRunIsSpreadWithItsProvenance() throws {
+        var copied = activeImage("x")
+        copied.properties[Provenance.property] = "http://hub:9292"
+        let mesh = Self.plan([[copied], [], []])
+        let row = try #require(mesh.images.first)
+        #expect(row.holder == 0)
+        #expect(row.originName == "http://hub:9292")
+        #expect(Self.actions(row) == [.none, .copy, .copy])
+    }
+
+    @Test func anEmptyCopyLeftByAnInterruptedRunIsFilled() throws {
+        var empty = Self.copy(activeImage("x", status: ImageStatus.queued), from: 0)
+        empty.size = nil
+        empty.checksum = nil
+        empty.osHashValue = nil
+        let mesh = Self.plan([[activeImage("x")], [empty], []])
+        let row = try #require(mesh.images.first)
+        #expect(Self.states(row) == [.origin, .missing, .missing])
+        #expect(row.plan(in: 1).target == empty)
+    }
+
+    // MARK: deletions follow the origin
+
+    @Test(arguments: [false, true])
+    func copyWhoseOriginDeletedTheImageIsPrunedOnlyWithPrune(prune: Bool) throws {
+        let copied = Self.copy(activeImage("x"), from: 0)
+        let mesh = Self.plan([[], [copied], [copied]], options: MeshOptions(prune: prune))
+        let row = try #require(mesh.images.first)
+        #expect(Self.states(row) == [.absent, .orphaned, .orphaned])
+        let expected: PlannedAction = prune ? .delete : .ignore
+        #expect(Self.actions(row) == [.none, expected, expected])
+        #expect(row.holder == nil)
+    }
+
+    @Test func protectedOrphanIsNeverDeleted() throws {
+        var copied = Self.copy(activeImage("x"), from: 0)
+        copied.protected = true
+        let mesh = Self.plan([[], [copied], []], options: MeshOptions(prune: true))
+        #expect(mesh.images.first?.cells[1].action == .ignore)
+    }
+
+    @Test func overMaxDeleteARegionDeletesNothing() {
+        let copies = (0..<3).map { Self.copy(activeImage("x\($0)", checksum: "m\($0)", hash: "h\($0)"), from: 0) }
+        let mesh = Self.plan([[], copies, [copies[0]]], options: MeshOptions(prune: true, maxDelete: 2))
+        #expect(mesh.pruneRefused[1] == PruneRefusal(candidates: 3, maxDelete: 2))
+        #expect(mesh.pruneRefused[2] == nil)
+        #expect(mesh.images.allSatisfy { $0.cells[1].action == .ignore })
+        #expect(mesh.images.first { $0.id == "x0" }?.cells[2].action == .delete)
+    }
+
+    @Test func aCopyDeletedByHandIsCopiedAgain() throws {
+        let mesh = Self.plan([[activeImage("x")], [], [Self.copy(activeImage("x"), from: 0)]])
+        #expect(Self.actions(mesh.images.first) == [.none, .copy, .none])
+    }
+
+    @Test func oneRegionDownTheOthersStillConverge() throws {
+        let a = activeImage("a", checksum: "m1", hash: "h1")
+        let c = activeImage("c", checksum: "m3", hash: "h3")
+        let mesh = Self.plan([[a], nil, [c]], options: MeshOptions(prune: true))
+        #expect(Self.actions(mesh.images.first { $0.id == "a" }) == [.none, .none, .copy])
+        #expect(Self.actions(mesh.images.first { $0.id == "c" }) == [.copy, .none, .none])
+        #expect(mesh.listed == [true, false, true])
+    }
+
+    // MARK: scope
+
+    @Test(arguments: [
+        (activeImage("x", name: "keep-private", visibility: .private), 0),
+        (activeImage("x", name: "keep-deactivated", status: ImageStatus.deactivated), 0),
+        (activeImage("x", name: "other"), 0),
+        (activeImage("x", name: "keep-me"), 1),
+    ])
+    func outOfScopeAtTheOriginIsNotThisRunsImage(image: ImageRecord, rows: Int) throws {
+        let scope = ImageScope(filter: ImageFilter(includeNames: [try #require(NameGlob("keep-*"))]))
+        let mesh = Self.plan([[image], [Self.copy(image, from: 0)], []], scope: scope)
+        #expect(mesh.images.count == rows)
+    }
+
+    @Test func shardKeepsEachImageInExactlyOneShard() throws {
+        let images = (0..<40).map { activeImage("img-\($0)", checksum: "m\($0)", hash: "h\($0)") }
+        var total = 0
+        for index in 0..<3 {
+            let scope = ImageScope(shard: try Shard(index: index, count: 3))
+            total += Self.plan([images, [], []], scope: scope).images.count
+        }
+        #expect(total == 40)
+    }
+}
