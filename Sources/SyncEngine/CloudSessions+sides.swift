@@ -4,6 +4,6 @@ extension CloudSessions.Providers {
     /// locations keep their Keystone tokens.
     func side(_ token: String?) -> Self {
         guard let token else { return self }
-        return Self(clouds: clouds, byCloud: byCloud, fixed: TokenProvider(fixed: token))
+        return Self(clouds: clouds, byCloud: byCloud, fixed: TokenProvider(fixed: token), urlTLS: urlTLS)
     }
 }

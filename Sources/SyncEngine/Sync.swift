@@ -172,12 +172,19 @@ public enum Sync {
             counters: counters,
             observer: options.observer
         )
+        // Each region that receives copies gets its own overload-aware upload limit, as replicate's targets do.
+        let loads = TargetLoads(
+            roots: transfers.map(\.target.endpoint.root),
+            ceiling: options.concurrency,
+            logger: logger
+        )
         let results = await Replication.execute(
             work,
             plans: plans,
             transfers: transfers,
             context: context,
             options: options,
+            loads: loads,
             logger: logger
         )
         for (key, result) in results {
