@@ -60,7 +60,10 @@ extension ImageTransfer {
         }
         let current: ImageRecord?
         do {
-            current = try await target.image(image.id)
+            // The upload this copy cut off leaves the record `saving` until the target notices (a moment later
+            // on a busy server): wait for that before judging the record busy.
+            let found = try await target.image(image.id)
+            current = found?.status == ImageStatus.saving ? try await waitWhileSaving(image.id) : found
         } catch {
             logger.warning("left the target record: its state could not be read", metadata: ["error": "\(error)"])
             return
