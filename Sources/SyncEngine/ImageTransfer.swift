@@ -260,11 +260,7 @@ struct ImageTransfer: Sendable {
             record = try await waitUntilQueued(id)
         }
         guard let record else {
-            throw ReplicatorError.cannotRepair(
-                "image \(id) vanished from \(target.endpoint.root) during its upload (Glance deletes an image whose "
-                    + "upload meets a conflicting change and answers 410 Gone); Glance never reuses a deleted id "
-                    + "until `glance-manage db purge_images_table` purges it"
-            )
+            throw ReplicatorError.vanishedDuringUpload(id, endpoint: target.endpoint.root)
         }
         guard record.status == ImageStatus.queued else {
             throw ReplicatorError.imageBusy(id, endpoint: target.endpoint.root, status: record.status)

@@ -53,7 +53,8 @@ public enum Replication {
         let sourceImages = try await source.listImages()
         logger.info("listed source", metadata: ["images": "\(sourceImages.count)", "source": "\(source.name)"])
         // Every copy names its source (provenance, for --prune); the property itself is never compared.
-        let rules = options.rules.withProvenance(source.name)
+        let provenance = options.sourceName ?? sourceLocation.provenanceName
+        let rules = options.rules.withProvenance(provenance)
         var targets: [CatalogEndpoint] = []
         var plans: [CatalogPlan] = []
         await noteLimitations(of: source, logger: logger)
@@ -61,8 +62,10 @@ public enum Replication {
         for location in targetLocations {
             let target = try await CatalogEndpoint.resolve(location, http: http, tokens: tokens, logger: logger)
             await noteLimitations(of: target, logger: logger)
-            var planOptions = options.audit.planOptions(source: source.name)
+            // Copies made before --source-name name the source by its URL: --prune still knows them.
+            var planOptions = options.audit.planOptions(source: provenance, former: [source.name])
             planOptions.requiredStores = try await stores(of: target, options.stores)
+            if case .glance = target { planOptions.replicatesStatus = true }
             requiredStores.append(planOptions.requiredStores ?? [])
             let plan = CatalogPlan(
                 source: sourceImages,
@@ -100,7 +103,24 @@ public enum Replication {
             report.targets[index].owner = allowed ? .preserved : .replicatingProject
             preserveOwner.append(allowed)
         }
-        guard options.writes else { return report }
+        guard options.writes else {
+            if options.members, case .glance(let sourceClient) = source {
+                for (index, target) in targets.enumerated() {
+                    guard case .glance(let targetClient) = target else { continue }
+                    report.targets[index].members = await replicateMembers(
+                        source: sourceClient,
+                        target: targetClient,
+                        sourceImages: sourceImages,
+                        images: report.targets[index].images,
+                        mapping: options.memberMap,
+                        pruneExtra: options.pruneMembers,
+                        apply: false,
+                        logger: logger
+                    )
+                }
+            }
+            return report
+        }
         let targetClients = try targets.map { target throws(ReplicatorError) -> GlanceClient in
             guard case .glance(let client) = target else {
                 throw ReplicatorError.readOnlyLocation(target.name, command: "replicate")
@@ -168,6 +188,7 @@ public enum Replication {
                     sourceImages: sourceImages,
                     images: report.targets[index].images,
                     mapping: options.memberMap,
+                    pruneExtra: options.pruneMembers,
                     logger: logger
                 )
             }
@@ -371,6 +392,7 @@ public enum Replication {
         var logger = logger
         logger[metadataKey: "image_id"] = "\(item.id)"
         var results: [ResultKey: ImageReport] = [:]
+        var burnt: [ResultKey] = []
         func report(_ key: ResultKey, _ outcome: Result<Void, ReplicatorError>) {
             let plan = plans[key.target].images[key.plan]
             switch outcome {
@@ -380,6 +402,7 @@ public enum Replication {
                 logger.notice("interrupted", metadata: ["target": "\(transfers[key.target].target.endpoint.root)"])
                 results[key] = ImageReport(plan: plan, result: .interrupted, error: error.message)
             case .failure(let error):
+                if error.isIDUnavailable { burnt.append(key) }
                 logger.error(
                     "failed",
                     metadata: ["target": "\(transfers[key.target].target.endpoint.root)", "error": "\(error)"]
@@ -402,6 +425,15 @@ public enum Replication {
                         metadata: [
                             "target": "\(transfers[key.target].target.endpoint.root)", "name": "\(plan.name ?? "")",
                         ]
+                    )
+                    report(key, .success(()))
+                    continue
+                }
+                if plan.action == .deactivate || plan.action == .reactivate {
+                    try await transfers[key.target].replicateStatus(plan)
+                    logger.info(
+                        plan.action == .deactivate ? "deactivated" : "reactivated",
+                        metadata: ["target": "\(transfers[key.target].target.endpoint.root)"]
                     )
                     report(key, .success(()))
                     continue
@@ -451,7 +483,33 @@ public enum Replication {
                 report(key, .failure(error))
             }
         }
+        await recordBurntIDs(burnt, copies: item.copies, results: results, image: image, transfers, context)
         return results
+    }
+
+    /// Keeps the journal's list of burnt ids (`status` shows it): those a target just refused, less those a
+    /// copy has now been made with.
+    static func recordBurntIDs(
+        _ burnt: [ResultKey],
+        copies: [ResultKey],
+        results: [ResultKey: ImageReport],
+        image: ImageRecord,
+        _ transfers: [ImageTransfer],
+        _ context: CopyContext
+    ) async {
+        guard let journal = context.journal else { return }
+        for key in burnt {
+            try? await journal.recordBurnt(
+                target: transfers[key.target].target.endpoint.root,
+                imageID: image.id,
+                source: transfers[key.target].source.name,
+                name: image.name,
+                runID: context.runID
+            )
+        }
+        for key in copies where results[key]?.result == .done {
+            try? await journal.clearBurnt(target: transfers[key.target].target.endpoint.root, imageID: image.id)
+        }
     }
 }
 
@@ -484,7 +542,7 @@ struct WorkItem: Sendable {
                     byID[image.id, default: WorkItem(id: image.id, image: image.source)].updates.append(key)
                 case .delete:
                     byID[image.id, default: WorkItem(id: image.id, image: image.target)].updates.append(key)
-                case .copyToStores:
+                case .copyToStores, .deactivate, .reactivate:
                     byID[image.id, default: WorkItem(id: image.id, image: image.source)].updates.append(key)
                 case .none, .conflict, .ignore: continue
                 }

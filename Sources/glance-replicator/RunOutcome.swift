@@ -5,7 +5,7 @@ import CatalogDiff
 enum RunOutcome {
     /// `compare`: 1 when the catalogs differ in any way (an `extra` image counts).
     static func compare(_ report: Report) throws {
-        if report.targets.contains(where: { $0.summary.hasDifferences }) {
+        if report.targets.contains(where: { $0.summary.hasDifferences || ($0.members?.hasDifferences ?? false) }) {
             throw ExitStatus.Finished(code: ExitStatus.differences)
         }
     }
@@ -19,8 +19,10 @@ enum RunOutcome {
         }
         if dryRun {
             if images.contains(where: {
-                [.copy, .updateMetadata, .conflict, .delete, .copyToStores].contains($0.action)
-            }) {
+                [.copy, .updateMetadata, .conflict, .delete, .copyToStores, .deactivate, .reactivate].contains(
+                    $0.action
+                )
+            }) || report.targets.contains(where: { $0.members?.hasWork ?? false }) {
                 throw ExitStatus.Finished(code: ExitStatus.differences)
             }
         } else {

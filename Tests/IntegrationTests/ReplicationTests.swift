@@ -103,11 +103,15 @@ struct ReplicationTests {
         let compare = try CLIRunner.run(["compare", a.root, b.root, "--format", "json"])
         #expect(compare.status == 0, "stderr: \(compare.stderr)")
         #expect(try compare.summary()["in_sync"] == 4)
+        // The public image without data is reported, with its reason, and is not a difference.
+        #expect(try compare.summary()["no_data"] == 1)
+        #expect(try compare.images()[ids["queued"]!]?["state"] as? String == "no_data")
         let second = try CLIRunner.run(["replicate", a.root, b.root])
         #expect(second.status == 0)
         #expect(
             second.stdout.contains(
-                "summary: 4 in sync, 0 missing, 0 metadata drift, 0 data conflict, 0 extra; 0 B to copy; 0 done, 0 failed"
+                "summary: 4 in sync, 0 missing, 0 metadata drift, 0 data conflict, 0 extra, 1 without data at source; "
+                    + "0 B to copy; 0 done, 0 failed"
             )
         )
     }
