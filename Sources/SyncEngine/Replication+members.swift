@@ -2,6 +2,33 @@ import CatalogDiff
 import Logging
 
 extension Replication {
+    /// `--members` on every Glance target of the run: compared (`apply` false: audits and dry runs) or
+    /// replicated, into each target's report.
+    static func replicateMembers(
+        from source: CatalogEndpoint,
+        to targets: [CatalogEndpoint],
+        _ sourceImages: [ImageRecord],
+        into report: inout Report,
+        _ options: ReplicationOptions,
+        apply: Bool,
+        _ logger: Logger
+    ) async {
+        guard options.members, case .glance(let sourceClient) = source else { return }
+        for (index, target) in targets.enumerated() {
+            guard case .glance(let targetClient) = target else { continue }
+            report.targets[index].members = await replicateMembers(
+                source: sourceClient,
+                target: targetClient,
+                sourceImages: sourceImages,
+                images: report.targets[index].images,
+                mapping: options.memberMap,
+                pruneExtra: options.pruneMembers,
+                apply: apply,
+                logger: logger
+            )
+        }
+    }
+
     /// `--members`: compares the members of every shared image's copy with the source's (mapped by
     /// `mapping`) and, when `apply`, adds the missing ones and (with `pruneExtra`) removes the extra ones.
     ///
@@ -14,8 +41,8 @@ extension Replication {
         sourceImages: [ImageRecord],
         images: [ImageReport],
         mapping: [String: String],
-        pruneExtra: Bool = false,
-        apply: Bool = true,
+        pruneExtra: Bool,
+        apply: Bool,
         logger: Logger
     ) async -> MemberSummary {
         let shared = Set(sourceImages.filter { $0.visibility == .shared }.map(\.id))

@@ -104,21 +104,7 @@ public enum Replication {
             preserveOwner.append(allowed)
         }
         guard options.writes else {
-            if options.members, case .glance(let sourceClient) = source {
-                for (index, target) in targets.enumerated() {
-                    guard case .glance(let targetClient) = target else { continue }
-                    report.targets[index].members = await replicateMembers(
-                        source: sourceClient,
-                        target: targetClient,
-                        sourceImages: sourceImages,
-                        images: report.targets[index].images,
-                        mapping: options.memberMap,
-                        pruneExtra: options.pruneMembers,
-                        apply: false,
-                        logger: logger
-                    )
-                }
-            }
+            await replicateMembers(from: source, to: targets, sourceImages, into: &report, options, apply: false, logger)
             return report
         }
         let targetClients = try targets.map { target throws(ReplicatorError) -> GlanceClient in
@@ -180,19 +166,7 @@ public enum Replication {
         for (key, result) in results {
             report.targets[key.target].images[key.plan] = result
         }
-        if options.members, case .glance(let sourceClient) = source {
-            for (index, target) in targetClients.enumerated() {
-                report.targets[index].members = await replicateMembers(
-                    source: sourceClient,
-                    target: target,
-                    sourceImages: sourceImages,
-                    images: report.targets[index].images,
-                    mapping: options.memberMap,
-                    pruneExtra: options.pruneMembers,
-                    logger: logger
-                )
-            }
-        }
+        await replicateMembers(from: source, to: targets, sourceImages, into: &report, options, apply: true, logger)
         report.bytesRead = counters.bytesRead
         report.interruptedBy = options.stop?.signalName
         if let journal, let runID {

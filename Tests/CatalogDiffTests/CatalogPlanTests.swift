@@ -211,7 +211,7 @@ struct CatalogPlanTests {
         #expect(
             states == [
                 "cirros-public": .metadataDrift, "community-img": .dataConflict, "hidden-img": .sameContentOtherID,
-                "target-extra": .extra,
+                "target-extra": .extra, "queued-img": .noData,
             ]
         )
     }
