@@ -104,7 +104,16 @@ public enum Replication {
             preserveOwner.append(allowed)
         }
         guard options.writes else {
-            await replicateMembers(from: source, to: targets, sourceImages, into: &report, options, apply: false, logger)
+            // Audits and dry runs compare the members (--members) and change nothing.
+            await replicateMembers(
+                from: source,
+                to: targets,
+                sourceImages,
+                into: &report,
+                options,
+                apply: false,
+                logger
+            )
             return report
         }
         let targetClients = try targets.map { target throws(ReplicatorError) -> GlanceClient in
