@@ -36,7 +36,7 @@ public struct CatalogPlan: Sendable, Hashable {
         let inSource = counterpart.reduce(into: [Bool](repeating: false, count: target.count)) { marks, index in
             if let index { marks[index] = true }
         }
-        let inScope = Parallel.map(source.count) { scope.containsSource(source[$0]) }.indices(of: true)
+        let inScope = Parallel.map(source.count) { scope.reportsSource(source[$0]) }.indices(of: true)
         let extras = Parallel.map(target.count) { !inSource[$0] && scope.containsTarget(target[$0]) }.indices(of: true)
         // Planned on every core into one array of exactly the right size (a plan is 480 bytes; an array
         // that outgrows its capacity doubles it): in-scope source images first, then `extra` target images.
@@ -56,7 +56,12 @@ public struct CatalogPlan: Sendable, Hashable {
                 )
             }
             let index = inScope[position]
-            return Self.plan(source[index], against: counterpart[index].map { target[$0] }, rules: rules)
+            return Self.plan(
+                source[index],
+                against: counterpart[index].map { target[$0] },
+                rules: rules,
+                replicatesStatus: options.replicatesStatus
+            )
         }
         let missing = (0..<inScope.count).filter { plans[$0].state == .missing }
         if !missing.isEmpty {
@@ -93,11 +98,30 @@ public struct CatalogPlan: Sendable, Hashable {
         self.init(images: plans, pruneRefused: refusal)
     }
 
-    static func plan(_ source: ImageRecord, against target: ImageRecord?, rules: FieldRules) -> ImagePlan {
+    static func plan(
+        _ source: ImageRecord,
+        against target: ImageRecord?,
+        rules: FieldRules,
+        replicatesStatus: Bool = false
+    ) -> ImagePlan {
         if source.invalidity != nil {
             return ImagePlan(id: source.id, state: .invalid, action: .ignore, source: source, target: target)
         }
+        let deactivated = source.status == ImageStatus.deactivated
+        guard source.status == ImageStatus.active || deactivated else {
+            // Queued, importing, or an import that failed: nothing to copy yet, whatever the target holds.
+            return ImagePlan(id: source.id, state: .noData, action: .ignore, source: source, target: target)
+        }
         guard let target, target.hasData else {
+            if deactivated {
+                return ImagePlan(
+                    id: source.id,
+                    state: .deactivatedAtSource,
+                    action: .ignore,
+                    source: source,
+                    target: target
+                )
+            }
             // No record, or an empty one (e.g. left `queued` by an interrupted upload): copy into it.
             return ImagePlan(id: source.id, state: .missing, action: .copy, source: source, target: target)
         }
@@ -114,6 +138,18 @@ public struct CatalogPlan: Sendable, Hashable {
         case .same:
             // Most images of a catalog are in sync: prove that field by field before building the change list.
             let changes = rules.provablyEqual(source, target) ? [] : rules.changes(from: source, to: target)
+            if replicatesStatus, let action = statusAction(from: source.status, to: target.status) {
+                return ImagePlan(
+                    id: source.id,
+                    state: .statusDrift,
+                    action: action,
+                    source: source,
+                    target: target,
+                    changes: changes + [
+                        FieldChange(field: "status", source: .string(source.status), target: .string(target.status))
+                    ]
+                )
+            }
             return ImagePlan(
                 id: source.id,
                 state: changes.isEmpty ? .inSync : .metadataDrift,
@@ -122,6 +158,15 @@ public struct CatalogPlan: Sendable, Hashable {
                 target: target,
                 changes: changes
             )
+        }
+    }
+
+    /// What makes the copy's status the source's: only `active` and `deactivated` are set through the API.
+    static func statusAction(from source: String, to target: String) -> PlannedAction? {
+        switch (source, target) {
+        case (ImageStatus.deactivated, ImageStatus.active): .deactivate
+        case (ImageStatus.active, ImageStatus.deactivated): .reactivate
+        default: nil
         }
     }
 
@@ -257,6 +302,10 @@ public struct PlanSummary: Sendable, Hashable, Encodable {
     public var missingInStores = 0
     /// Records not acted on: an id that is not a UUID, a size out of range (`ImageState.invalid`).
     public var invalid = 0
+    public var statusDrift = 0
+    /// Reported, never differences: deactivated source images never copied, source images without data.
+    public var deactivatedAtSource = 0
+    public var noData = 0
     public var bytesToCopy: Int64 = 0
     /// `extra` images `--prune` deletes (or would, in a dry run).
     public var toDelete = 0
@@ -270,6 +319,9 @@ public struct PlanSummary: Sendable, Hashable, Encodable {
         case sameContentOtherID = "same_content_other_id"
         case missingInStores = "missing_in_stores"
         case invalid
+        case statusDrift = "status_drift"
+        case deactivatedAtSource = "deactivated_at_source"
+        case noData = "no_data"
         case bytesToCopy = "bytes_to_copy"
         case toDelete = "to_delete"
     }
@@ -299,13 +351,18 @@ public struct PlanSummary: Sendable, Hashable, Encodable {
         case .sameContentOtherID: sameContentOtherID += 1
         case .missingInStores: missingInStores += 1
         case .invalid: invalid += 1
+        case .statusDrift: statusDrift += 1
+        case .deactivatedAtSource: deactivatedAtSource += 1
+        case .noData: noData += 1
         }
         if action == .copy { bytesToCopy = bytesToCopy.addingSaturated(bytes) }
         if action == .delete { toDelete += 1 }
     }
 
-    /// Whether the catalogs differ in any way (an `extra` image counts).
+    /// Whether the catalogs differ in any way (an `extra` image counts; `deactivated_at_source` and `no_data`
+    /// do not: there is nothing the target should hold).
     public var hasDifferences: Bool {
-        missing + metadataDrift + dataConflict + extra + sameContentOtherID + missingInStores + invalid > 0
+        missing + metadataDrift + dataConflict + extra + sameContentOtherID + missingInStores + statusDrift
+            + invalid > 0
     }
 }

@@ -13,6 +13,15 @@ public enum ImageState: String, Sendable, Hashable, Encodable, CaseIterable {
     /// A record the tool does not act on: its id is not a UUID or its size is out of range
     /// (`ImageRecord.invalidity`, the report's `error`). Never copied, updated or deleted; exit 3.
     case invalid
+    /// The copy's status differs from the source's (one is `deactivated`, the other `active`): the source's
+    /// status is replicated (`deactivate` or `reactivate`), with any metadata changes in the same run.
+    case statusDrift = "status_drift"
+    /// Deactivated at the source and never copied: not copied (its data is withheld from non-admins at the
+    /// source and should not spread). Reported, not a difference.
+    case deactivatedAtSource = "deactivated_at_source"
+    /// The source holds no data yet (`queued`, `saving`, `uploading`, `importing`, or an import that failed):
+    /// nothing to copy until it has. Reported, not a difference.
+    case noData = "no_data"
 }
 
 /// What replication does about it.
@@ -30,6 +39,10 @@ public enum PlannedAction: String, Sendable, Hashable, Encodable, CaseIterable {
     case delete
     /// A `copy-image` import into the stores the target lacks the image in (`--stores`).
     case copyToStores = "copy_to_stores"
+    /// `POST /v2/images/{id}/actions/deactivate` on the copy (after a metadata patch, if the changes hold one).
+    case deactivate
+    /// `POST /v2/images/{id}/actions/reactivate` on the copy (after a metadata patch, if the changes hold one).
+    case reactivate
 }
 
 /// The plan for one image on one target: the decision and everything needed to carry it out.

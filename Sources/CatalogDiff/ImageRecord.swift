@@ -87,4 +87,6 @@ public enum ImageStatus {
     public static let deactivated = "deactivated"
     public static let pendingDelete = "pending_delete"
     public static let deleted = "deleted"
+    /// Statuses of images that are gone or going (`killed` is v1's).
+    public static let gone: Set<String> = [pendingDelete, deleted, "killed"]
 }

@@ -26,6 +26,13 @@ public struct ImageScope: Sendable, Hashable {
             && filter.matches(image)
     }
 
+    /// Whether a source image belongs in a plan's report: in scope but for its status (a deactivated image,
+    /// or one without data yet, is reported with the reason it is not copied). Deleted images are not.
+    public func reportsSource(_ image: ImageRecord) -> Bool {
+        !ImageStatus.gone.contains(image.status) && visibilities.contains(image.visibility) && inShard(image)
+            && filter.matches(image)
+    }
+
     public func containsTarget(_ image: ImageRecord) -> Bool {
         visibilities.contains(image.visibility) && inShard(image) && filter.matches(image)
     }

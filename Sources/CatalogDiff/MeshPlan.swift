@@ -40,8 +40,10 @@ public struct MeshPlan: Sendable, Hashable {
             for image in region.images ?? [] where seen.insert(image.id).inserted { ids.append(image.id) }
         }
         var regionByProvenance: [String: Int] = [:]
-        for (index, region) in regions.enumerated() where regionByProvenance[region.provenance] == nil {
-            regionByProvenance[region.provenance] = index
+        for (index, region) in regions.enumerated() {
+            for name in [region.provenance] + region.formerProvenances where regionByProvenance[name] == nil {
+                regionByProvenance[name] = index
+            }
         }
         let context = RowContext(
             regions: regions,
@@ -104,12 +106,16 @@ public struct MeshRegion: Sendable, Hashable {
     public var name: String
     /// The value of `Provenance.property` on the copies whose origin this region is.
     public var provenance: String
+    /// Values copies made by earlier versions carry for this origin (the endpoint's URL): still recognised as
+    /// this region's copies, never written on new ones.
+    public var formerProvenances: [String]
     /// Every image the region lists (any status, any visibility); nil when it could not be listed this run.
     public var images: [ImageRecord]?
 
-    public init(name: String, provenance: String, images: [ImageRecord]?) {
+    public init(name: String, provenance: String, formerProvenances: [String] = [], images: [ImageRecord]?) {
         self.name = name
         self.provenance = provenance
+        self.formerProvenances = formerProvenances
         self.images = images
     }
 }

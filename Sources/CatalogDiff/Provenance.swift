@@ -3,8 +3,9 @@
 /// uploaded. Written on create, never compared, never copied onwards (a copy of a copy names its own
 /// source), never repaired.
 public enum Provenance {
-    /// The property's name on the target image; its value is the source location as the report names it
-    /// (`http://glance.r1:9292`, `dir:/srv/dumps/r1`).
+    /// The property's name on the target image; its value is the source's name: `--source-name`, else the
+    /// cloud's name for a `cloud:` location, else a short digest of the location (never a URL, which every
+    /// project that sees the image could read). Copies made before carry the source's URL.
     public static let property = "glance_replicator_source"
 }
 
@@ -16,11 +17,20 @@ public struct PlanOptions: Sendable, Hashable {
     public var prune: PrunePolicy?
     /// Stores of a multi-store target every image must be in (`--stores`, `--all-stores`); nil for any.
     public var requiredStores: [String]?
+    /// Whether a copy's status (`active`/`deactivated`) is compared and replicated: a Glance target's is; a
+    /// dump directory has none.
+    public var replicatesStatus: Bool
 
-    public init(copyDuplicates: Bool = false, prune: PrunePolicy? = nil, requiredStores: [String]? = nil) {
+    public init(
+        copyDuplicates: Bool = false,
+        prune: PrunePolicy? = nil,
+        requiredStores: [String]? = nil,
+        replicatesStatus: Bool = false
+    ) {
         self.copyDuplicates = copyDuplicates
         self.prune = prune
         self.requiredStores = requiredStores
+        self.replicatesStatus = replicatesStatus
     }
 }
 
@@ -30,16 +40,21 @@ public struct PlanOptions: Sendable, Hashable {
 public struct PrunePolicy: Sendable, Hashable {
     /// The provenance value that marks this source's copies.
     public var source: String
+    /// Values that marked this source's copies before: the source's URL, which copies made by versions
+    /// before `--source-name` carry.
+    public var formerSources: Set<String>
     public var maxDelete: Int
 
-    public init(source: String, maxDelete: Int = 10) {
+    public init(source: String, formerSources: Set<String> = [], maxDelete: Int = 10) {
         self.source = source
+        self.formerSources = formerSources
         self.maxDelete = maxDelete
     }
 
     /// Whether `image` (an `extra` target image) is one this policy may delete.
     public func allows(_ image: ImageRecord) -> Bool {
-        image.properties[Provenance.property] == source && !image.protected
+        guard let value = image.properties[Provenance.property], !image.protected else { return false }
+        return value == source || formerSources.contains(value)
     }
 }
 

@@ -153,7 +153,7 @@ extension ImageResult {
     /// The result an image has before (or without) anything being carried out.
     public static func unexecuted(_ action: PlannedAction) -> ImageResult {
         switch action {
-        case .copy, .updateMetadata, .delete, .copyToStores: .planned
+        case .copy, .updateMetadata, .delete, .copyToStores, .deactivate, .reactivate: .planned
         case .none, .ignore, .conflict: .skipped
         }
     }

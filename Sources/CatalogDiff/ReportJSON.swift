@@ -124,6 +124,19 @@ public enum ReportJSON {
                 json.string(error)
             }
             json.close("]")
+            json.key("extra")
+            json.integer(Int64(members.extra))
+            json.key("images")
+            json.open("[")
+            for image in members.images {
+                json.element()
+                write(image, to: &json)
+            }
+            json.close("]")
+            json.key("missing")
+            json.integer(Int64(members.missing))
+            json.key("removed")
+            json.integer(Int64(members.removed))
             json.close("}")
         }
         if let owner = target.owner {
@@ -143,11 +156,12 @@ public enum ReportJSON {
         let s = target.summary
         json.open("{")
         for (key, value) in [
-            ("bytes_to_copy", s.bytesToCopy), ("data_conflict", Int64(s.dataConflict)), ("extra", Int64(s.extra)),
+            ("bytes_to_copy", s.bytesToCopy), ("data_conflict", Int64(s.dataConflict)),
+            ("deactivated_at_source", Int64(s.deactivatedAtSource)), ("extra", Int64(s.extra)),
             ("in_sync", Int64(s.inSync)), ("invalid", Int64(s.invalid)), ("metadata_drift", Int64(s.metadataDrift)),
-            ("missing", Int64(s.missing)),
-            ("missing_in_stores", Int64(s.missingInStores)),
-            ("same_content_other_id", Int64(s.sameContentOtherID)), ("to_delete", Int64(s.toDelete)),
+            ("missing", Int64(s.missing)), ("missing_in_stores", Int64(s.missingInStores)),
+            ("no_data", Int64(s.noData)), ("same_content_other_id", Int64(s.sameContentOtherID)),
+            ("status_drift", Int64(s.statusDrift)), ("to_delete", Int64(s.toDelete)),
         ] {
             json.key(key)
             json.integer(value)
@@ -155,6 +169,35 @@ public enum ReportJSON {
         json.close("}")
         json.key("target")
         json.string(target.target)
+        json.close("}")
+    }
+
+    private static func write(_ image: MemberImageReport, to json: inout PrettyJSON) {
+        json.open("{")
+        json.key("id")
+        json.string(image.id)
+        json.key("members")
+        json.open("[")
+        for member in image.members {
+            json.element()
+            json.open("{")
+            json.key("action")
+            json.string(member.action.rawValue)
+            json.key("member")
+            json.string(member.member)
+            json.key("result")
+            if let result = member.result { json.string(result.rawValue) } else { json.null() }
+            json.key("source_status")
+            json.optionalString(member.sourceStatus)
+            json.key("state")
+            json.string(member.state.rawValue)
+            json.key("target_status")
+            json.optionalString(member.targetStatus)
+            json.close("}")
+        }
+        json.close("]")
+        json.key("name")
+        json.optionalString(image.name)
         json.close("}")
     }
 

@@ -1,23 +1,28 @@
+import CatalogDiff
 import NIOHTTP1
 
 extension GlanceClient {
     private struct MemberList: Decodable {
         struct Member: Decodable {
             var memberID: String
+            var status: String?
 
             enum CodingKeys: String, CodingKey {
                 case memberID = "member_id"
+                case status
             }
         }
 
         var members: [Member]
     }
 
-    /// `GET /v2/images/{id}/members`: the project ids the image is shared with (any status).
-    func members(of id: String) async throws -> [String] {
+    /// `GET /v2/images/{id}/members`: the projects the image is shared with (any status), with their status.
+    func members(of id: String) async throws -> [ImageMember] {
         let path = "/v2/images/\(Self.segment(id))/members"
         let response = try await send(.GET, path, expected: [200])
-        return try decode(MemberList.self, from: response, request: "GET \(path)").members.map(\.memberID)
+        return try decode(MemberList.self, from: response, request: "GET \(path)").members.map {
+            ImageMember(project: $0.memberID, status: $0.status)
+        }
     }
 
     /// `POST /v2/images/{id}/members`; a 409 (already a member) is success.
@@ -27,6 +32,15 @@ extension GlanceClient {
             "/v2/images/\(Self.segment(id))/members",
             json: ["member": project],
             expected: [200, 409]
+        )
+    }
+
+    /// `DELETE /v2/images/{id}/members/{member}`; a 404 (not a member) is success.
+    func removeMember(_ project: String, from id: String) async throws {
+        _ = try await send(
+            .DELETE,
+            "/v2/images/\(Self.segment(id))/members/\(Self.segment(project))",
+            expected: [204, 404]
         )
     }
 }

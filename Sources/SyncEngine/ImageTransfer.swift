@@ -280,13 +280,9 @@ struct ImageTransfer: Sendable {
         )
     }
 
-    /// The target answered 404 for an image this run was writing.
+    /// The target answered 404 for an image this run was writing: deleted there, so its id is burnt.
     private func vanished(_ id: String, during what: String) -> ReplicatorError {
-        ReplicatorError.cannotRepair(
-            "image \(id) vanished from \(target.endpoint.root) \(what) (GET /v2/images/\(id) answered 404: "
-                + "deleted there, perhaps by Glance after a conflicting change); Glance never reuses a deleted id "
-                + "until `glance-manage db purge_images_table` purges it"
-        )
+        .vanishedDuringUpload(id, endpoint: target.endpoint.root, during: what)
     }
 
     /// Polls a `saving` record for a few seconds; returns it once it left `saving`, or as it is after the

@@ -49,6 +49,17 @@ public actor Journal {
             PRIMARY KEY (source, image_id, target)
         );
         """,
+        """
+        CREATE TABLE burnt_ids (
+            target TEXT NOT NULL,
+            image_id TEXT NOT NULL,
+            source TEXT NOT NULL,
+            name TEXT,
+            run_id INTEGER,
+            detected_at TEXT NOT NULL,
+            PRIMARY KEY (target, image_id)
+        );
+        """,
     ]
 
     /// The schema version this binary writes.

@@ -58,7 +58,8 @@ public enum Replication {
         let sourceImages = try await source.listImages()
         logger.info("listed source", metadata: ["images": "\(sourceImages.count)", "source": "\(source.name)"])
         // Every copy names its source (provenance, for --prune); the property itself is never compared.
-        let rules = options.rules.withProvenance(source.name)
+        let provenance = options.sourceName ?? sourceLocation.provenanceName
+        let rules = options.rules.withProvenance(provenance)
         var targets: [CatalogEndpoint] = []
         var plans: [CatalogPlan] = []
         await noteLimitations(of: source, logger: logger)
@@ -71,8 +72,10 @@ public enum Replication {
                 logger: logger
             )
             await noteLimitations(of: target, logger: logger)
-            var planOptions = options.audit.planOptions(source: source.name)
+            // Copies made before --source-name name the source by its URL: --prune still knows them.
+            var planOptions = options.audit.planOptions(source: provenance, former: [source.name])
             planOptions.requiredStores = try await stores(of: target, options.stores)
+            if case .glance = target { planOptions.replicatesStatus = true }
             requiredStores.append(planOptions.requiredStores ?? [])
             let plan = CatalogPlan(
                 source: sourceImages,
@@ -110,7 +113,19 @@ public enum Replication {
             report.targets[index].owner = allowed ? .preserved : .replicatingProject
             preserveOwner.append(allowed)
         }
-        guard options.writes else { return report }
+        guard options.writes else {
+            // Audits and dry runs compare the members (--members) and change nothing.
+            await replicateMembers(
+                from: source,
+                to: targets,
+                sourceImages,
+                into: &report,
+                options,
+                apply: false,
+                logger
+            )
+            return report
+        }
         let targetClients = try targets.map { target throws(ReplicatorError) -> GlanceClient in
             guard case .glance(let client) = target else {
                 throw ReplicatorError.readOnlyLocation(target.name, command: "replicate")
@@ -181,18 +196,7 @@ public enum Replication {
         for (index, lowest) in loads.lowest.enumerated() {
             report.targets[index].lowestUploadLimit = lowest
         }
-        if options.members, case .glance(let sourceClient) = source {
-            for (index, target) in targetClients.enumerated() {
-                report.targets[index].members = await replicateMembers(
-                    source: sourceClient,
-                    target: target,
-                    sourceImages: sourceImages,
-                    images: report.targets[index].images,
-                    mapping: options.memberMap,
-                    logger: logger
-                )
-            }
-        }
+        await replicateMembers(from: source, to: targets, sourceImages, into: &report, options, apply: true, logger)
         report.bytesRead = counters.bytesRead
         report.interruptedBy = options.stop?.signalName
         if let journal, let runID {
@@ -414,6 +418,7 @@ public enum Replication {
         var logger = logger
         logger[metadataKey: "image_id"] = "\(item.id)"
         var results: [ResultKey: ImageReport] = [:]
+        var burnt: [ResultKey] = []
         func report(_ key: ResultKey, _ outcome: Result<Void, ReplicatorError>) {
             let plan = plans[key.target].images[key.plan]
             switch outcome {
@@ -423,6 +428,7 @@ public enum Replication {
                 logger.notice("interrupted", metadata: ["target": "\(transfers[key.target].target.endpoint.root)"])
                 results[key] = ImageReport(plan: plan, result: .interrupted, error: error.message)
             case .failure(let error):
+                if error.isIDUnavailable { burnt.append(key) }
                 logger.error(
                     "failed",
                     metadata: ["target": "\(transfers[key.target].target.endpoint.root)", "error": "\(error)"]
@@ -445,6 +451,15 @@ public enum Replication {
                         metadata: [
                             "target": "\(transfers[key.target].target.endpoint.root)", "name": "\(plan.name ?? "")",
                         ]
+                    )
+                    report(key, .success(()))
+                    continue
+                }
+                if plan.action == .deactivate || plan.action == .reactivate {
+                    try await transfers[key.target].replicateStatus(plan)
+                    logger.info(
+                        plan.action == .deactivate ? "deactivated" : "reactivated",
+                        metadata: ["target": "\(transfers[key.target].target.endpoint.root)"]
                     )
                     report(key, .success(()))
                     continue
@@ -495,7 +510,33 @@ public enum Replication {
                 report(key, .failure(error))
             }
         }
+        await recordBurntIDs(burnt, copies: item.copies, results: results, image: image, transfers, context)
         return results
+    }
+
+    /// Keeps the journal's list of burnt ids (`status` shows it): those a target just refused, less those a
+    /// copy has now been made with.
+    static func recordBurntIDs(
+        _ burnt: [ResultKey],
+        copies: [ResultKey],
+        results: [ResultKey: ImageReport],
+        image: ImageRecord,
+        _ transfers: [ImageTransfer],
+        _ context: CopyContext
+    ) async {
+        guard let journal = context.journal else { return }
+        for key in burnt {
+            try? await journal.recordBurnt(
+                target: transfers[key.target].target.endpoint.root,
+                imageID: image.id,
+                source: transfers[key.target].source.name,
+                name: image.name,
+                runID: context.runID
+            )
+        }
+        for key in copies where results[key]?.result == .done {
+            try? await journal.clearBurnt(target: transfers[key.target].target.endpoint.root, imageID: image.id)
+        }
     }
 }
 
@@ -528,7 +569,7 @@ struct WorkItem: Sendable {
                     byID[image.id, default: WorkItem(id: image.id, image: image.source)].updates.append(key)
                 case .delete:
                     byID[image.id, default: WorkItem(id: image.id, image: image.target)].updates.append(key)
-                case .copyToStores:
+                case .copyToStores, .deactivate, .reactivate:
                     byID[image.id, default: WorkItem(id: image.id, image: image.source)].updates.append(key)
                 case .none, .conflict, .ignore: continue
                 }

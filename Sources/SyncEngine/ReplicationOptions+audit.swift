@@ -16,11 +16,12 @@ extension ReplicationOptions {
             self.maxDelete = maxDelete
         }
 
-        /// The planning options for a run from the source named `source` (its provenance value).
-        func planOptions(source: String) -> PlanOptions {
+        /// The planning options for a run from the source named `source` (its provenance value), whose
+        /// copies may also carry the `former` values.
+        func planOptions(source: String, former: Set<String> = []) -> PlanOptions {
             PlanOptions(
                 copyDuplicates: copyDuplicates,
-                prune: prune ? PrunePolicy(source: source, maxDelete: maxDelete) : nil
+                prune: prune ? PrunePolicy(source: source, formerSources: former, maxDelete: maxDelete) : nil
             )
         }
     }

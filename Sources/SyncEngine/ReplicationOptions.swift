@@ -50,6 +50,10 @@ public struct ReplicationOptions: Sendable {
     /// in the map are the same on both sides, as within one Keystone).
     public var members = false
     public var memberMap: [String: String] = [:]
+    /// `--prune-members`: with `members`, remove a copy's members that the source's image lacks.
+    public var pruneMembers = false
+    /// `--source-name`: the provenance value of every copy; nil for `ImageLocation.provenanceName`.
+    public var sourceName: String?
     /// New copies keep the source's owner where the target's credentials have the admin role.
     public var preserveOwner = false
     /// Where `cloud:` locations find clouds.yaml and the OS_* variables (the process's, unless a test says).

@@ -78,6 +78,10 @@ public struct ReplicatorError: Error, Sendable, Hashable, CustomStringConvertibl
         }
     }
 
+    /// Whether a target refused an image id because an image with that id was deleted there (burnt): there is
+    /// no record to keep or delete.
+    public var isIDUnavailable: Bool { code == .idUnavailable }
+
     /// Whether the data read or stored did not match what the source records.
     public var isDataMismatch: Bool { code == .dataMismatch }
 
@@ -87,9 +91,6 @@ public struct ReplicatorError: Error, Sendable, Hashable, CustomStringConvertibl
 
     /// A target record in `saving`, `uploading` or `importing` (past the wait): left for a later run.
     public var isBusy: Bool { code == .imageBusy }
-
-    /// The target refuses the id (a deleted image's): there is no record to keep or delete.
-    var isIDUnavailable: Bool { code == .idUnavailable }
 
     // MARK: usage
 
@@ -349,8 +350,30 @@ public struct ReplicatorError: Error, Sendable, Hashable, CustomStringConvertibl
         Self(
             .idUnavailable,
             "\(endpoint) refuses image id \(id): it belonged to an image deleted there, and Glance never reuses a "
-                + "deleted id until `glance-manage db purge_images_table` purges it"
+                + "deleted id; \(freeingBurntID(id))"
         )
+    }
+
+    /// An image this run was writing is gone from the target (`GET` answered 404): deleted there, perhaps by
+    /// Glance after a conflicting change; its id is burnt on the target.
+    public static func vanishedDuringUpload(_ id: String, endpoint: String, during what: String) -> Self {
+        Self(
+            .idUnavailable,
+            "image \(id) vanished from \(endpoint) \(what) (GET /v2/images/\(id) answered 404: deleted there, perhaps "
+                + "by Glance after a conflicting change), and Glance never reuses a deleted id; \(freeingBurntID(id))"
+        )
+    }
+
+    /// What frees a burnt id on Glance 33 (verified on SQLite and MariaDB): the purge of the other tables
+    /// first (their rows reference `images`: a foreign-key error otherwise), then of `images`, then the data
+    /// a failed upload left in the store (Glance does not delete it, and a new upload of the id would meet
+    /// it: 500 Duplicate, which burns the id again).
+    static func freeingBurntID(_ id: String) -> String {
+        "to free it, on that region run `glance-manage --config-file /etc/glance/glance-api.conf db purge "
+            + "--age_in_days 0 --max_rows -1`, then `glance-manage --config-file /etc/glance/glance-api.conf db "
+            + "purge_images_table --age_in_days 0 --max_rows -1` (both drop the records of every deleted image), "
+            + "then remove the data a failed upload left in each store (file store: "
+            + "FILESYSTEM_STORE_DATADIR/\(id)) before the next run; `glance-replicator status` lists burnt ids"
     }
 
     public static func imageBusy(_ id: String, endpoint: String, status: String) -> Self {

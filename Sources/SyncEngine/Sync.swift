@@ -108,7 +108,15 @@ public enum Sync {
             )
         }
         let mesh = MeshPlan(
-            regions: names.indices.map { MeshRegion(name: names[$0], provenance: names[$0], images: listings[$0]) },
+            // Copies name their origin without its URL (`provenanceName`); copies from before that name the URL.
+            regions: names.indices.map {
+                MeshRegion(
+                    name: names[$0],
+                    provenance: locations[$0].provenanceName,
+                    formerProvenances: [names[$0]],
+                    images: listings[$0]
+                )
+            },
             scope: options.scope,
             rules: options.rules,
             options: MeshOptions(
@@ -232,7 +240,8 @@ struct Lanes {
             for (region, cell) in row.cells.enumerated() {
                 switch cell.action {
                 case .copy, .updateMetadata, .delete: break
-                case .none, .conflict, .ignore, .copyToStores: continue
+                // A deactivation is not planned across a mesh (yet): sync does not replicate status.
+                case .none, .conflict, .ignore, .copyToStores, .deactivate, .reactivate: continue
                 }
                 // A copy reads from the row's holder (the plan sets one wherever it copies).
                 guard let holder = cell.action == .copy ? row.holder : region else { continue }

@@ -37,12 +37,27 @@ struct PruneOptions: ParsableArguments {
     )
     var maxDelete: Int = 10
 
+    @Option(
+        name: .customLong("source-name"),
+        help: ArgumentHelp(
+            """
+            The name every copy's glance_replicator_source property gives SOURCE, and that --prune looks for \
+            (default: NAME/REGION for cloud:NAME/REGION, else glance-<digest of the URL>; never the URL, which \
+            every project that sees the image can read). Copies that hold the URL are still recognised.
+            """,
+            valueName: "name"
+        )
+    )
+    var sourceName: String?
+
     func validate() throws {
         guard maxDelete >= 0 else { throw ValidationError("--max-delete must be 0 or more") }
+        if let sourceName { try Provenance.validate(sourceName: sourceName) }
     }
 
     func apply(to options: inout ReplicationOptions) {
         options.audit.prune = prune
         options.audit.maxDelete = maxDelete
+        options.sourceName = sourceName
     }
 }

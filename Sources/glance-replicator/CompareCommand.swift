@@ -6,8 +6,11 @@ struct CompareCommand: AsyncParsableCommand {
         commandName: "compare",
         abstract: "Audit: show how TARGET differs from SOURCE. Writes nothing.",
         discussion: """
-            Every in-scope SOURCE image is in_sync, missing, metadata_drift or data_conflict on TARGET; a \
-            TARGET image in scope that SOURCE lacks is extra. Exit code 0 when the catalogs match, 1 when \
+            Every in-scope SOURCE image is in_sync, missing, metadata_drift, status_drift (deactivated on \
+            one side only) or data_conflict on TARGET; a TARGET image in scope that SOURCE lacks is extra. \
+            SOURCE images that are not copied say why: deactivated_at_source (never copied), no_data \
+            (queued, importing, or a failed import); neither is a difference. With --members, missing and \
+            extra members of shared copies are differences too. Exit code 0 when the catalogs match, 1 when \
             they differ.
 
             Examples:
@@ -24,10 +27,13 @@ struct CompareCommand: AsyncParsableCommand {
     var target: String
 
     @OptionGroup var common: CommonOptions
+    @OptionGroup(title: "Members") var members: MemberOptions
 
     func run() async throws {
+        try members.check(scope: common)
         let logger = common.makeLogger()
-        let options = try common.options(mode: .compare)
+        var options = try common.options(mode: .compare)
+        try members.apply(to: &options)
         let report = try await Replication.run(
             source: try parseLocation(source),
             targets: [try parseLocation(target)],

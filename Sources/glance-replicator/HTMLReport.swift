@@ -17,6 +17,9 @@ enum HTMLReport {
                 ("data conflict", String(s.dataConflict), "data_conflict"), ("extra", String(s.extra), "extra"),
                 ("same content, other id", String(s.sameContentOtherID), "same_content_other_id"),
                 ("missing in stores", String(s.missingInStores), "missing_in_stores"),
+                ("status drift", String(s.statusDrift), "status_drift"),
+                ("deactivated at source", String(s.deactivatedAtSource), "deactivated_at_source"),
+                ("no data at source", String(s.noData), "no_data"),
                 ("to copy", ReportOutput.humanBytes(s.bytesToCopy), "bytes"),
                 ("to delete", String(s.toDelete), "extra"),
             ]
@@ -53,8 +56,29 @@ enum HTMLReport {
                 body += "<td class=changes>\(details.isEmpty ? "" : "<ul>" + details.joined() + "</ul>")</td></tr>\n"
             }
             body += "</tbody>\n</table>\n"
+            if let members = target.members { body += membersSection(members) }
         }
         return document(title: "glance-replicator report: \(report.source)", body: body)
+    }
+
+    /// `--members`: the counts, then every member of every shared image compared, with both statuses.
+    static func membersSection(_ members: MemberSummary) -> String {
+        var body = "<h3>members of shared images</h3>\n<p class=summary>"
+        body += "\(members.missing) missing, \(members.extra) extra; \(members.added) added, \(members.removed) removed"
+        body += "</p>\n"
+        for error in members.errors { body += "<p class=error>\(escape(error))</p>\n" }
+        let rows = members.images.flatMap { image in image.members.map { (image, $0) } }
+        guard !rows.isEmpty else { return body }
+        body += "<table>\n<thead><tr><th>state</th><th>action</th><th>member</th><th>status at source</th>"
+        body += "<th>status on target</th><th>image</th><th>id</th></tr></thead>\n<tbody>\n"
+        for (image, member) in rows {
+            body += "<tr class=\"\(member.state.rawValue)\"><td><span class=badge>\(member.state.rawValue)</span></td>"
+            body += "<td>\(member.action.rawValue)\(member.result.map { " (\($0.rawValue))" } ?? "")</td>"
+            body += "<td><code>\(escape(member.member))</code></td><td>\(escape(member.sourceStatus ?? "-"))</td>"
+            body += "<td>\(escape(member.targetStatus ?? "-"))</td><td>\(escape(image.name ?? ""))</td>"
+            body += "<td class=id><code>\(escape(image.id))</code></td></tr>\n"
+        }
+        return body + "</tbody>\n</table>\n"
     }
 
     static func page(_ report: SizeReport) -> String {
@@ -109,6 +133,9 @@ enum HTMLReport {
         .data_conflict { border-left-color: #b00020; } tr.data_conflict .badge { background: #f8d7dc; }
         .extra { border-left-color: #6a1b9a; } tr.extra .badge { background: #ecdff3; }
         .same_content_other_id { border-left-color: #00838f; } tr.same_content_other_id .badge { background: #d8f0f2; }
+        .status_drift { border-left-color: #c62828; } tr.status_drift .badge { background: #fbe0e0; }
+        .deactivated_at_source { border-left-color: #5d4037; } tr.deactivated_at_source .badge { background: #ece3df; }
+        .no_data { border-left-color: #9e9e9e; } tr.no_data .badge { background: #eeeeee; }
         .bytes { border-left-color: #455a64; }
         </style>
         </head>

@@ -47,20 +47,7 @@ struct ReplicateCommand: AsyncParsableCommand {
     )
     var preserveOwner = false
 
-    @Flag(
-        name: .long,
-        help: "Give shared copies the source's member projects (needs shared in --visibility)."
-    )
-    var members = false
-
-    @Option(
-        name: .long,
-        help: ArgumentHelp(
-            "With --members: a YAML mapping of source project ids to target project ids (two Keystones).",
-            valueName: "file"
-        )
-    )
-    var memberMap: String?
+    @OptionGroup(title: "Members") var members: MemberOptions
 
     @OptionGroup var common: CommonOptions
     @OptionGroup(title: "Transfer options") var transfer: TransferOptions
@@ -78,10 +65,7 @@ struct ReplicateCommand: AsyncParsableCommand {
                 return nil
             }
         )
-        if members, try !common.scope().visibilities.contains(.shared) {
-            throw ValidationError("--members replicates the members of shared images: add shared to --visibility")
-        }
-        if memberMap != nil, !members { throw ValidationError("--member-map needs --members") }
+        try members.check(scope: common)
         for root in try transfer.bandwidthLimits().targets.keys where !roots.contains(root) {
             throw ReplicatorError.invalidOption("--bwlimit names \(root), which is not one of the targets")
         }
@@ -96,8 +80,7 @@ struct ReplicateCommand: AsyncParsableCommand {
         try transfer.apply(to: &options)
         pruning.apply(to: &options)
         options.preserveOwner = preserveOwner
-        options.members = members
-        if let memberMap { options.memberMap = try MemberMap.load(memberMap) }
+        try members.apply(to: &options)
         // JSON logs are read by machines: the per-image log lines stand in for progress unless bars are asked for.
         let style = common.unattended.logFormat == .json && transfer.progress == .auto ? .none : transfer.progress
         let display = dryRun ? nil : ProgressDisplay.make(style)

@@ -82,7 +82,15 @@ enum ReportOutput {
                 }
             }
             if let members = target.members {
-                out += "\nmembers: \(members.added) added to shared copies\n"
+                out += "\nmembers: \(members.added) added to shared copies"
+                out += ", \(members.removed) removed, \(members.missing) missing, \(members.extra) extra\n"
+                for image in members.images {
+                    for member in image.members where member.state != .inSync {
+                        out += "    \(inert(image.id)) \(inert(member.member)): \(member.state.rawValue), "
+                        out += "\(member.action.rawValue) (status at source \(inert(member.sourceStatus ?? "-")), "
+                        out += "on target \(inert(member.targetStatus ?? "-")))\n"
+                    }
+                }
                 for error in members.errors { out += "    error: \(inert(error))\n" }
             }
             if let refusal = target.pruneRefused { out += "\nprune refused: \(refusal.message)\n" }
@@ -99,6 +107,9 @@ enum ReportOutput {
         // Issue 4's counts appear only when non-zero, so the line scripts already match stays as it was.
         if s.sameContentOtherID > 0 { line += ", \(s.sameContentOtherID) same content under another id" }
         if s.missingInStores > 0 { line += ", \(s.missingInStores) missing in stores" }
+        if s.statusDrift > 0 { line += ", \(s.statusDrift) status drift" }
+        if s.deactivatedAtSource > 0 { line += ", \(s.deactivatedAtSource) deactivated at source (not copied)" }
+        if s.noData > 0 { line += ", \(s.noData) without data at source" }
         line += "; \(humanBytes(s.bytesToCopy)) to copy"
         if s.toDelete > 0 { line += ", \(s.toDelete) to delete" }
         if !dryRun {

@@ -9,7 +9,7 @@ enum RunOutcome {
         if invalidRecords(report.targets.flatMap(\.images)) {
             throw ExitStatus.Finished(code: ExitStatus.imagesFailed)
         }
-        if report.targets.contains(where: { $0.summary.hasDifferences }) {
+        if report.targets.contains(where: { $0.summary.hasDifferences || ($0.members?.hasDifferences ?? false) }) {
             throw ExitStatus.Finished(code: ExitStatus.differences)
         }
     }
@@ -25,8 +25,10 @@ enum RunOutcome {
         if dryRun {
             if invalid { throw ExitStatus.Finished(code: ExitStatus.imagesFailed) }
             if images.contains(where: {
-                [.copy, .updateMetadata, .conflict, .delete, .copyToStores].contains($0.action)
-            }) {
+                [.copy, .updateMetadata, .conflict, .delete, .copyToStores, .deactivate, .reactivate].contains(
+                    $0.action
+                )
+            }) || report.targets.contains(where: { $0.members?.hasWork ?? false }) {
                 throw ExitStatus.Finished(code: ExitStatus.differences)
             }
         } else {

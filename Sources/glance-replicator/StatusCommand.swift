@@ -10,7 +10,8 @@ struct StatusCommand: AsyncParsableCommand {
         discussion: """
             Reads the journal that replicate keeps (--state) and the spool directory (--spool). A partial \
             transfer is one that some target does not hold yet: the next replicate run of the same SOURCE \
-            continues it from its spool file. Writes nothing.
+            continues it from its spool file. Burnt ids are image ids a target refused because an image with \
+            that id was deleted there, per target, until a copy succeeds. Writes nothing.
 
             Examples:
               glance-replicator status
@@ -41,9 +42,11 @@ struct StatusCommand: AsyncParsableCommand {
         var partialTransfers: [JournalTransfer]
         var spoolDirectory: String
         var spoolBytes: Int64
+        var burntIDs: [BurntID]
 
         enum CodingKeys: String, CodingKey {
             case journal, runs
+            case burntIDs = "burnt_ids"
             case partialTransfers = "partial_transfers"
             case spoolDirectory = "spool_directory"
             case spoolBytes = "spool_bytes"
@@ -64,7 +67,8 @@ struct StatusCommand: AsyncParsableCommand {
             runs: try await journal.lastRunsAsSeen(limit: runs),
             partialTransfers: try await journal.partialTransfers(),
             spoolDirectory: directory,
-            spoolBytes: SpoolPolicy.diskUse(under: directory)
+            spoolBytes: SpoolPolicy.diskUse(under: directory),
+            burntIDs: try await journal.burntIDs()
         )
         switch format {
         case .json:
@@ -91,6 +95,14 @@ struct StatusCommand: AsyncParsableCommand {
                 )
             }
             print("spool: \(Quantity.describe(bytes: status.spoolBytes)) in \(status.spoolDirectory)")
+            print("burnt ids (refused by a target as a deleted image's id; see README \"A burnt id\"):")
+            if status.burntIDs.isEmpty { print("  none") }
+            for target in Dictionary(grouping: status.burntIDs, by: \.target).sorted(by: { $0.key < $1.key }) {
+                print("  \(target.key):")
+                for burnt in target.value {
+                    print("    \(burnt.imageID)  \(burnt.name ?? "-")  since \(burnt.detectedAt)  from \(burnt.source)")
+                }
+            }
         }
     }
 }

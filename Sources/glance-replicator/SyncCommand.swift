@@ -45,6 +45,12 @@ struct SyncCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard regions.count >= 2 else { throw ValidationError("sync needs two or more REGIONs") }
+        if pruning.sourceName != nil {
+            throw ValidationError(
+                "--source-name is for replicate and load: in sync every region is a source, and copies name their "
+                    + "origin by its cloud name (NAME/REGION) or a digest of its URL"
+            )
+        }
     }
 
     /// Two names for one catalog would make it its own origin; a `--bwlimit REGION=RATE` must name a region.

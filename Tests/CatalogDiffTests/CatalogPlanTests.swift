@@ -136,8 +136,8 @@ struct CatalogPlanTests {
         let source = [
             activeImage("private", visibility: .private),
             activeImage("shared", visibility: .shared),
-            activeImage("queued", status: ImageStatus.queued),
-            activeImage("deactivated", status: ImageStatus.deactivated),
+            activeImage("deleted", status: ImageStatus.deleted),
+            activeImage("pending", status: ImageStatus.pendingDelete),
         ]
         let target = source.map {
             var image = $0
@@ -211,7 +211,7 @@ struct CatalogPlanTests {
         #expect(
             states == [
                 "cirros-public": .metadataDrift, "community-img": .dataConflict, "hidden-img": .sameContentOtherID,
-                "target-extra": .extra,
+                "target-extra": .extra, "queued-img": .noData,
             ]
         )
     }

@@ -91,7 +91,8 @@ struct ReportContractTests {
         #expect(
             Set(summary.keys) == [
                 "in_sync", "missing", "metadata_drift", "data_conflict", "extra", "bytes_to_copy",
-                "same_content_other_id", "to_delete", "missing_in_stores", "invalid",
+                "same_content_other_id", "to_delete", "missing_in_stores", "invalid", "status_drift",
+                "deactivated_at_source", "no_data",
             ]
         )
         #expect(summary["bytes_to_copy"] as? Int == 5)

@@ -71,6 +71,39 @@ struct MeshPlanTests {
         #expect(mesh.images.flatMap(\.cells).allSatisfy { $0.action == .none })
     }
 
+    /// Copies made by a version that named their origin by its URL still belong to that origin once it is
+    /// named otherwise: in sync, orphaned when the origin lost the image, and new copies get the new name.
+    @Test func copiesCarryingAFormerProvenanceStillBelongToTheirOrigin() throws {
+        let kept = activeImage("kept", checksum: "m1", hash: "h1")
+        let gone = activeImage("gone", checksum: "m2", hash: "h2")
+        let fresh = activeImage("fresh", checksum: "m3", hash: "h3")
+        let regions = [
+            MeshRegion(
+                name: Self.names[0],
+                provenance: "glance-0a1b2c3d4e5f",
+                formerProvenances: [Self.names[0]],
+                images: [kept, fresh]
+            ),
+            MeshRegion(
+                name: Self.names[1],
+                provenance: "glance-ffeeddccbbaa",
+                formerProvenances: [Self.names[1]],
+                images: [Self.copy(kept, from: 0), Self.copy(gone, from: 0)]
+            ),
+        ]
+        let mesh = MeshPlan(
+            regions: regions,
+            scope: ImageScope(),
+            rules: FieldRules(),
+            options: MeshOptions(prune: true)
+        )
+        #expect(Self.states(mesh.images.first { $0.id == "kept" }) == [.origin, .inSync])
+        #expect(Self.states(mesh.images.first { $0.id == "gone" }) == [.absent, .orphaned])
+        #expect(Self.actions(mesh.images.first { $0.id == "gone" }) == [.none, .delete])
+        let row = try #require(mesh.images.first { $0.id == "fresh" })
+        #expect(row.originName == "glance-0a1b2c3d4e5f")
+    }
+
     // MARK: metadata follows the origin
 
     @Test(arguments: [

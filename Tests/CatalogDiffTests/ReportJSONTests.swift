@@ -22,14 +22,17 @@ struct ReportJSONTests {
             source: [
                 drifted, activeImage("sync"), activeImage("missing", size: 5), activeImage("conflict"),
                 activeImage("dup", checksum: "md5-d", hash: "sha-d"),
+                activeImage("off", status: ImageStatus.deactivated),
+                activeImage("never", status: ImageStatus.deactivated),
+                ImageRecord(id: "queued", name: "q", status: ImageStatus.queued),
             ],
             target: [
                 target, activeImage("sync"), activeImage("conflict", checksum: "x"), copy,
-                activeImage("twin", checksum: "md5-d", hash: "sha-d"),
+                activeImage("twin", checksum: "md5-d", hash: "sha-d"), activeImage("off"),
             ],
             scope: ImageScope(),
             rules: FieldRules(),
-            options: PlanOptions(prune: PrunePolicy(source: "http://r1", maxDelete: 0))
+            options: PlanOptions(prune: PrunePolicy(source: "http://r1", maxDelete: 0), replicatesStatus: true)
         )
         let results: [ImageResult] = [.done, .failed, .skipped, .planned]
         let images = plan.images.enumerated().map { index, image in
@@ -43,6 +46,16 @@ struct ReportJSONTests {
         owned.owner = .replicatingProject
         owned.members = MemberSummary(added: 2, errors: ["image 1: refused \"quoted\""])
         owned.lowestUploadLimit = 2
+        owned.members?.missing = 1
+        owned.members?.extra = 1
+        var members = MemberPlan(
+            source: [ImageMember(project: "p1", status: "accepted"), ImageMember(project: "p2", status: nil)],
+            target: [ImageMember(project: "p1", status: "pending"), ImageMember(project: "x\"y", status: "rejected")],
+            mapping: [:],
+            pruneExtra: true
+        ).members
+        members[1].result = .done
+        owned.members?.images = [MemberImageReport(id: "s", name: nil, members: members)]
         return Report(
             source: "http://src/v2",
             dryRun: false,

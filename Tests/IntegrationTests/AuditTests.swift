@@ -118,7 +118,9 @@ struct AuditTests {
         )
         try await a.seed(kept, data: randomData(1000), ["name": "kept", "visibility": "public"])
         #expect(try CLIRunner.run(["replicate", a.root, b.root]).status == 0)
-        #expect(try await b.image(gone)?["glance_replicator_source"] as? String == a.root)
+        // The provenance names the source without its URL.
+        let provenance = try #require(try await b.image(gone)?["glance_replicator_source"] as? String)
+        #expect(provenance.hasPrefix("glance-") && provenance.count == 19 && !provenance.contains(a.root))
 
         let local = newID()
         let foreign = newID()
@@ -128,6 +130,13 @@ struct AuditTests {
             data: randomData(500),
             ["name": "foreign", "visibility": "public", "glance_replicator_source": "http://elsewhere:9292"]
         )
+        // A copy made by an earlier version, whose provenance is the source's URL: still this source's copy.
+        let legacy = newID()
+        try await b.seed(
+            legacy,
+            data: randomData(400),
+            ["name": "legacy", "visibility": "public", "glance_replicator_source": a.root]
+        )
         try await a.patch(goneProtected, [["op": "replace", "path": "/protected", "value": false]])
         try await a.call("DELETE", "/v2/images/\(goneProtected)", expect: [204])
         try await a.call("DELETE", "/v2/images/\(gone)", expect: [204])
@@ -135,8 +144,13 @@ struct AuditTests {
         let plan = try CLIRunner.run(["replicate", a.root, b.root, "--prune", "--dry-run", "--format", "json"])
         #expect(plan.status == 1)
         let actions = try plan.images().mapValues { $0["action"] as? String }
-        #expect(actions == [gone: "delete", goneProtected: "ignore", kept: "none", local: "ignore", foreign: "ignore"])
-        #expect(try plan.summary()["to_delete"] == 1)
+        #expect(
+            actions == [
+                gone: "delete", goneProtected: "ignore", kept: "none", local: "ignore", foreign: "ignore",
+                legacy: "delete",
+            ]
+        )
+        #expect(try plan.summary()["to_delete"] == 2)
         #expect(try await b.image(gone) != nil, "a dry run deletes nothing")
         let without = try CLIRunner.run(["replicate", a.root, b.root])
         #expect(without.status == 0)
@@ -146,6 +160,7 @@ struct AuditTests {
         #expect(prune.status == 0, "stderr: \(prune.stderr)")
         #expect(try prune.images()[gone]?["result"] as? String == "done")
         #expect(try await b.image(gone) == nil)
+        #expect(try await b.image(legacy) == nil)
         for survivor in [goneProtected, kept, local, foreign] {
             #expect(try await b.image(survivor) != nil)
         }

@@ -60,8 +60,12 @@ struct ReplicationTests {
         #expect(json["schema_version"] as? Int == 1)
         #expect(json["source"] as? String == a.root)
         let images = try result.images()
-        #expect(Set(images.keys) == Set([ids["public"]!, ids["community"]!, ids["hidden"]!, ids["protected"]!]))
-        for entry in images.values {
+        // Every in-scope image, the public one without data too (reported, not planned).
+        let copyable = [ids["public"]!, ids["community"]!, ids["hidden"]!, ids["protected"]!]
+        #expect(Set(images.keys) == Set(copyable + [ids["queued"]!]))
+        #expect(images[ids["queued"]!]?["state"] as? String == "no_data")
+        #expect(images[ids["queued"]!]?["action"] as? String == "ignore")
+        for entry in copyable.compactMap({ images[$0] }) {
             #expect(entry["state"] as? String == "missing")
             #expect(entry["action"] as? String == "copy")
             #expect(entry["result"] as? String == "planned")
@@ -76,7 +80,11 @@ struct ReplicationTests {
         let first = try CLIRunner.run(["replicate", a.root, b.root, "--format", "json"])
         #expect(first.status == 0, "stderr: \(first.stderr)")
         #expect(try first.json()["dry_run"] as? Bool == false)
-        #expect(try first.images().values.allSatisfy { $0["result"] as? String == "done" })
+        #expect(
+            try first.images().values.allSatisfy {
+                $0["result"] as? String == ($0["state"] as? String == "no_data" ? "skipped" : "done")
+            }
+        )
 
         for role in ["public", "community", "hidden", "protected"] {
             let id = ids[role]!
@@ -103,11 +111,15 @@ struct ReplicationTests {
         let compare = try CLIRunner.run(["compare", a.root, b.root, "--format", "json"])
         #expect(compare.status == 0, "stderr: \(compare.stderr)")
         #expect(try compare.summary()["in_sync"] == 4)
+        // The public image without data is reported, with its reason, and is not a difference.
+        #expect(try compare.summary()["no_data"] == 1)
+        #expect(try compare.images()[ids["queued"]!]?["state"] as? String == "no_data")
         let second = try CLIRunner.run(["replicate", a.root, b.root])
         #expect(second.status == 0)
         #expect(
             second.stdout.contains(
-                "summary: 4 in sync, 0 missing, 0 metadata drift, 0 data conflict, 0 extra; 0 B to copy; 0 done, 0 failed"
+                "summary: 4 in sync, 0 missing, 0 metadata drift, 0 data conflict, 0 extra, 1 without data at source; "
+                    + "0 B to copy; 0 done, 0 failed"
             )
         )
     }

@@ -149,13 +149,24 @@ extension ReplicationTests {
             try tampered.write(toFile: scratch.file("tampered.json"), atomically: true, encoding: .utf8)
             let invalid = try Repository.run("scripts/validate-report", [scratch.file("tampered.json")])
             #expect(invalid.status == 1, "\(invalid.stderr)")
+            var originNames: [Int: Set<String>] = [:]
             for (image, origin) in [(x, 0), (y, 1), (z, 2)] {
                 for (index, region) in [a, b, c].enumerated() {
                     #expect(try await region.data(image.id) == image.data)
                     let named = try await property(region, image.id, Self.provenance)
-                    #expect(named == (index == origin ? nil : roots[origin]), "copies name their origin")
+                    if index == origin {
+                        #expect(named == nil, "the origin's own record carries no provenance")
+                    } else {
+                        // Copies name their origin by a digest of its URL, never the URL (readable by every
+                        // project that sees the image).
+                        let name = try #require(named, "copies name their origin")
+                        #expect(name.hasPrefix("glance-") && name.count == 19 && !name.contains("127.0.0.1"))
+                        originNames[origin, default: []].insert(name)
+                    }
                 }
             }
+            #expect(originNames.values.map(\.count) == [1, 1, 1], "one name per origin")
+            #expect(Set(originNames.values.flatMap { $0 }).count == 3, "a name of its own for each origin")
             #expect(try await property(b, x.id, "os_distro") == "ubuntu")
             #expect(try await c.image(z.id)?["visibility"] as? String == "community")
             // Each image read once from its origin, whatever the number of regions lacking it.
@@ -338,6 +349,7 @@ struct SyncCommandLineTests {
     @Test(arguments: [
         (["sync", "127.0.0.1:1"], "two or more"),
         (["sync", "127.0.0.1:1", "http://127.0.0.1:1"], "given twice"),
+        (["sync", "127.0.0.1:1", "127.0.0.1:2", "--source-name", "x"], "--source-name is for replicate"),
         (["sync", "127.0.0.1:1", "127.0.0.1:2", "--bwlimit", "127.0.0.1:3=1M"], "not one of the regions"),
         (["sync", "127.0.0.1:1", "dir:/nonexistent-sync-dump"], "sync cannot write into a dump directory"),
     ])
