@@ -30,6 +30,9 @@ public struct ReplicatorError: Error, Sendable, Hashable, CustomStringConvertibl
         case catalog
         case redirectRefused
         case certificateRefused
+        case runLocked
+        case lockUnusable
+        case unexpected
     }
 
     /// How bad it is: decides whether the run goes on and the exit code.
@@ -40,6 +43,8 @@ public struct ReplicatorError: Error, Sendable, Hashable, CustomStringConvertibl
         case fatal
         /// One image failed; the others go on.
         case image
+        /// Another run of the same job holds its lock: nothing was attempted.
+        case locked
     }
 
     private let code: Code
@@ -56,12 +61,13 @@ public struct ReplicatorError: Error, Sendable, Hashable, CustomStringConvertibl
 
     public var category: Category {
         switch code {
-        case .invalidLocation, .invalidOption, .readOnlyLocation, .cloudConfig, .dumpLayout: .usage
+        case .invalidLocation, .invalidOption, .readOnlyLocation, .cloudConfig, .dumpLayout, .lockUnusable: .usage
+        case .runLocked: .locked
         case .keystoneRefused, .catalog, .redirectRefused, .certificateRefused: .fatal
         case .unreachable, .authenticationRefused, .malformedResponse, .unexpectedResponse, .journal: .fatal
         case .dumpUnreadable, .dumpUnwritable, .reportUnwritable: .fatal
         case .requestFailed, .dataMismatch, .idUnavailable, .imageBusy, .cannotRepair, .dumpDataMissing, .spool,
-            .interrupted, .uploadRefused:
+            .interrupted, .uploadRefused, .unexpected:
             .image
         }
     }
@@ -84,6 +90,15 @@ public struct ReplicatorError: Error, Sendable, Hashable, CustomStringConvertibl
 
     /// Whether the data read or stored did not match what the source records.
     public var isDataMismatch: Bool { code == .dataMismatch }
+
+    /// The server answered 400 (to a ranged `GET`: it does not serve ranges of this image).
+    public var isBadRequest: Bool { status == 400 }
+
+    /// The server answered 403: the credentials may not do this (policy or ownership).
+    public var isForbidden: Bool { status == 403 }
+
+    /// The server answered 409: the record is taken or in a state that conflicts with the request.
+    public var isConflict: Bool { status == 409 }
 
     /// A fault of this host, not of any server: the spool's disk (ENOSPC, EIO) or the state journal
     /// (SQLITE_FULL, SQLITE_BUSY). The target records of the images it hit are kept for the next run.
@@ -340,6 +355,22 @@ public struct ReplicatorError: Error, Sendable, Hashable, CustomStringConvertibl
                 + "\(refusal.policy) to the \(refusal.role) role only, which the credentials lack",
             status: 403
         )
+    }
+
+    /// An error the tool does not recognise (from a library, the OS): one image fails with it as it is, never
+    /// guessed into another category (it is not taken for a data mismatch: nothing is re-read or deleted).
+    public static func unexpected(_ error: any Error) -> Self {
+        Self(.unexpected, "unexpected error: \(error)")
+    }
+
+    /// Another run of the same job holds its lock (`RunLock`).
+    public static func runLocked(_ detail: String) -> Self {
+        Self(.runLocked, detail)
+    }
+
+    /// The lock file cannot be created or locked for another reason than a holder.
+    public static func lockUnusable(_ path: String, reason: String) -> Self {
+        Self(.lockUnusable, "cannot use the lock file \(path): \(reason)")
     }
 
     public static func dataMismatch(_ detail: String) -> Self {

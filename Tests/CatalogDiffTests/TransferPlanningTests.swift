@@ -62,7 +62,11 @@ struct TransferPlanningTests {
         #expect(Quantity.seconds(text) == nil)
     }
 
-    @Test(arguments: [(Int64(17), "17 B"), (1536, "1.5 KiB"), (1_073_741_824, "1 GiB"), (5_905_580_032, "5.5 GiB")])
+    @Test(arguments: [
+        (Int64(17), "17 B"), (1023, "1023 B"), (1536, "1.5 KiB"), (1_073_741_824, "1.0 GiB"),
+        (5_905_580_032, "5.5 GiB"),
+        (Int64.max, "8.0 EiB"),
+    ])
     func describedSizes(bytes: Int64, text: String) {
         #expect(Quantity.describe(bytes: bytes) == text)
     }

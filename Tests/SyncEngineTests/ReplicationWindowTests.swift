@@ -20,21 +20,4 @@ struct ReplicationWindowTests {
         #expect(Replication.mayStart(within: window, now: try today(hours, minutes), logger: logger) == expected)
         #expect(Replication.mayStart(within: nil, now: try today(hours, minutes), logger: logger))
     }
-
-    @Test func deferringMarksTheImageAndEveryOneNotStarted() {
-        let plan = CatalogPlan(
-            source: (0..<5).map { ImageRecord(id: "i\($0)", name: "n\($0)", size: 10, checksum: "c") },
-            target: [],
-            scope: ImageScope(),
-            rules: FieldRules()
-        )
-        let work = WorkItem.items(plans: [plan], order: .name)
-        var results: [Replication.ResultKey: ImageReport] = [:]
-        var pending = work.dropFirst(2).makeIterator()
-        Replication.deferRemaining(from: work[1], pending: &pending, plans: [plan], results: &results)
-        #expect(results.count == 4)
-        #expect(results.values.allSatisfy { $0.result == .deferred })
-        #expect(results[Replication.ResultKey(target: 0, plan: 0)] == nil, "the first image had started")
-        #expect(pending.next() == nil)
-    }
 }

@@ -351,7 +351,7 @@ struct ImageCopy: Sendable {
         switch error {
         case let error as ReplicatorError: error
         case is CancellationError: .interrupted("stopped by a signal before it was complete")
-        default: .dataMismatch("\(error)")
+        default: .unexpected(error)
         }
     }
 }

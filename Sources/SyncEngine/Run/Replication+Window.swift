@@ -11,20 +11,4 @@ extension Replication {
         logger.notice("outside the window: no new image is started", metadata: ["window": "\(window)"])
         return false
     }
-
-    /// Marks `item` and every item not yet started as `deferred`.
-    static func deferRemaining<Pending: IteratorProtocol<WorkItem>>(
-        from item: WorkItem,
-        pending: inout Pending,
-        plans: [CatalogPlan],
-        results: inout [ResultKey: ImageReport]
-    ) {
-        var next: WorkItem? = item
-        while let current = next {
-            for key in current.keys {
-                results[key] = ImageReport(plan: plans[key.target].images[key.plan], result: .deferred)
-            }
-            next = pending.next()
-        }
-    }
 }

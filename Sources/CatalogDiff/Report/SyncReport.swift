@@ -93,10 +93,14 @@ public struct SyncRegionReport: Sendable, Hashable, Encodable {
     public var summary: SyncRegionSummary
     /// Present only when `--prune` deleted nothing in this region because of `--max-delete`.
     public var pruneRefused: PruneRefusal?
+    /// Present only in runs that wrote into this region: the fewest uploads at once it was given (it starts at
+    /// `--concurrency` and halves on overload answers, as in `replicate`).
+    public var lowestUploadLimit: Int?
 
     enum CodingKeys: String, CodingKey {
         case region, listed, error, summary
         case pruneRefused = "prune_refused"
+        case lowestUploadLimit = "lowest_upload_limit"
     }
 
     public init(region: String, listed: Bool, error: String?, summary: MeshSummary, pruneRefused: PruneRefusal?) {
@@ -114,6 +118,7 @@ public struct SyncRegionReport: Sendable, Hashable, Encodable {
         try container.encode(error, forKey: .error)
         try container.encode(summary, forKey: .summary)
         try container.encodeIfPresent(pruneRefused, forKey: .pruneRefused)
+        try container.encodeIfPresent(lowestUploadLimit, forKey: .lowestUploadLimit)
     }
 }
 

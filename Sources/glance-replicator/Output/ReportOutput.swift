@@ -1,10 +1,11 @@
 import CatalogDiff
 import Foundation
+import Synchronization
 
 /// Prints a report on stdout: the JSON document, or aligned tables for people.
 enum ReportOutput {
     static func print(_ report: Report, format: OutputFormat) throws {
-        RunIdentity.report.value = report
+        RunIdentity.report.withLock { $0 = report }
         switch format {
         case .json:
             ReportJSON.write(report, to: standardOutput)
@@ -124,15 +125,8 @@ enum ReportOutput {
         return line
     }
 
-    /// Binary units, one decimal: `1000 B`, `1.5 MiB`.
+    /// Binary units, one decimal: `1000 B`, `1.5 MiB` (`Quantity.describe`).
     static func humanBytes(_ bytes: Int64) -> String {
-        let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"]
-        var value = Double(bytes)
-        var unit = 0
-        while value >= 1024, unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
+        Quantity.describe(bytes: bytes)
     }
 }

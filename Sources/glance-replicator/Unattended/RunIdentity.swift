@@ -1,5 +1,6 @@
 import CatalogDiff
 import Foundation
+import Synchronization
 
 /// This process's run: an id that every log line carries (`run_id`), so that one run's lines can be picked
 /// out of a log system that collects many; how stderr is written; and the report, for the metrics file.
@@ -8,8 +9,8 @@ enum RunIdentity {
 
     /// Whether stderr carries JSON lines (`--log-format json`): then error lines are JSON too, so that every
     /// stderr line of the run parses.
-    static let errorsAsJSON = Locked(false)
+    static let errorsAsJSON = Mutex(false)
 
     /// The report the run printed (set by `ReportOutput`).
-    static let report = Locked<Report?>(nil)
+    static let report = Mutex<Report?>(nil)
 }

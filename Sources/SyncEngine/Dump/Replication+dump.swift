@@ -169,7 +169,7 @@ struct DumpWriter: Sendable {
                 }
             } catch is CancellationError {
                 throw CancellationError()
-            } catch let error as ReplicatorError where error.status == 400 && !rangeRefused && written > 0 {
+            } catch let error as ReplicatorError where error.isBadRequest && !rangeRefused && written > 0 {
                 logger.info("the source refuses Range requests: fetching from the start")
                 rangeRefused = true
             } catch let error as ReplicatorError where !error.isTransient {

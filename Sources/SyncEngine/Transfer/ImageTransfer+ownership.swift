@@ -30,7 +30,7 @@ extension ReplicatorError {
     /// the fault may pass (connection errors, 5xx, a signal, a refusal of `PUT /file` the import flow
     /// answers), the record is busy, or the fault is this host's own (the spool's disk, the journal).
     var keepsTargetRecord: Bool {
-        isTransient || isInterruption || status == 403 || isBusy || isLocalFault || isIDUnavailable
+        isTransient || isInterruption || isForbidden || isBusy || isLocalFault || isIDUnavailable
     }
 }
 

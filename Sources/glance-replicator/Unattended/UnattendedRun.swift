@@ -1,6 +1,7 @@
 import CatalogDiff
 import Foundation
 import SyncEngine
+import Synchronization
 
 /// What surrounds one run of a job: the overlap lock taken before it, and the metrics file written after
 /// it, whatever its outcome. Holds plain values read from the command, not the command itself, which
@@ -32,12 +33,12 @@ final class UnattendedRun {
 
     init(_ job: Job) {
         self.job = job
-        RunIdentity.errorsAsJSON.value = job.jsonLogs
+        RunIdentity.errorsAsJSON.withLock { $0 = job.jsonLogs }
     }
 
     /// Takes the job's lock, if it needs one.
     ///
-    /// - Throws: `RunLock.Held` (exit 5) when another run of the job is under way.
+    /// - Throws: a `ReplicatorError` of category `.locked` (exit 5) when another run of the job is under way.
     func begin() throws {
         if let lockPath = job.lockPath { lock = try RunLock(path: lockPath) }
     }
@@ -67,7 +68,7 @@ final class UnattendedRun {
             source: job.roots.first ?? "",
             targets: Array(job.roots.dropFirst()),
             shard: job.shard,
-            report: RunIdentity.report.value,
+            report: RunIdentity.report.withLock { $0 },
             exitCode: exitCode,
             // 1 is "differences found", the expected answer of an audit.
             success: exitCode == ExitStatus.success || exitCode == ExitStatus.differences,

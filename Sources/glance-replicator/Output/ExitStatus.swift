@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SyncEngine
+import Synchronization
 
 /// The one place where outcomes become exit codes and errors become one line on stderr.
 enum ExitStatus {
@@ -30,13 +31,8 @@ enum ExitStatus {
             case .usage: return usage
             case .fatal: return fatal
             case .image: return imagesFailed
+            case .locked: return locked
             }
-        case let held as RunLock.Held:
-            printError(held.description)
-            return locked
-        case let unusable as RunLock.Unusable:
-            printError(unusable.description)
-            return usage
         case is CancellationError:
             printError("interrupted")
             return interrupted
@@ -58,7 +54,7 @@ enum ExitStatus {
     }
 
     static func printError(_ message: String) {
-        if RunIdentity.errorsAsJSON.value {
+        if RunIdentity.errorsAsJSON.withLock({ $0 }) {
             let line: [String: Any] = [
                 "level": "error", "message": message, "run_id": RunIdentity.id,
                 "timestamp": JSONLogHandler.timestamp(Date()), "logger": "glance-replicator",

@@ -180,22 +180,19 @@ public enum Sync {
             counters: counters,
             observer: options.observer
         )
-        // Each region that receives copies gets its own overload-aware upload limit, as replicate's targets do.
-        let loads = TargetLoads(
-            roots: transfers.map(\.target.endpoint.root),
-            ceiling: options.concurrency,
-            logger: logger
-        )
-        let results = await Replication.execute(
+        let execution = await Replication.execute(
             work,
             plans: plans,
             transfers: transfers,
             context: context,
             options: options,
-            loads: loads,
             logger: logger
         )
-        for (key, result) in results {
+        for (index, lowest) in execution.lowestUploadLimits.enumerated() {
+            let region = lanes.lanes[index].target
+            report.regions[region].lowestUploadLimit = min(report.regions[region].lowestUploadLimit ?? lowest, lowest)
+        }
+        for (key, result) in execution.results {
             let (row, region) = lanes.cells[key.target][key.plan]
             report.images[row].cells[region].result = result.result
             report.images[row].cells[region].error = result.error

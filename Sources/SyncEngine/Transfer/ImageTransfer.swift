@@ -47,7 +47,7 @@ struct ImageTransfer: Sendable {
         }
         do {
             try await target.upload(image.id, bytes, size: size)
-        } catch let error as ReplicatorError where error.status == 403 && uploadMethod == .put {
+        } catch let error as ReplicatorError where error.isForbidden && uploadMethod == .put {
             throw ReplicatorError.requestFailed(
                 target.endpoint.root,
                 request: "PUT /v2/images/\(image.id)/file",
@@ -55,7 +55,7 @@ struct ImageTransfer: Sendable {
                 detail: "refused by the target's policy; it may take data only through imports: use "
                     + "--upload-method auto or import"
             )
-        } catch let error as ReplicatorError where error.status == 403 && uploadMethod == .auto {
+        } catch let error as ReplicatorError where error.isForbidden && uploadMethod == .auto {
             guard try await target.importMethods().contains("glance-direct") else {
                 throw ReplicatorError.requestFailed(
                     target.endpoint.root,
@@ -209,7 +209,7 @@ struct ImageTransfer: Sendable {
                 _ = try await target.createImage(ImageWrite.createBody(for: image, rules: rules, owner: preserveOwner))
                 logger.debug("created target record")
                 return .created
-            } catch let error as ReplicatorError where error.status == 409 {
+            } catch let error as ReplicatorError where error.isConflict {
                 // Taken meanwhile (or by an earlier, cut-off attempt of this request), or burnt by a deletion.
                 guard let current = try await target.image(image.id) else {
                     throw ReplicatorError.idUnavailable(image.id, endpoint: target.endpoint.root)

@@ -1,11 +1,12 @@
 import CatalogDiff
 import Foundation
+import Synchronization
 
 extension ReportOutput {
     /// A `sync` report: the JSON document, or the matrix for people.
     static func print(_ report: SyncReport, format: OutputFormat) throws {
         // The metrics file reads per-region counts from the one-source shape.
-        RunIdentity.report.value = report.asReport
+        RunIdentity.report.withLock { $0 = report.asReport }
         switch format {
         case .json: try printJSON(report)
         case .table: FileHandle.standardOutput.write(Data(table(report).utf8))

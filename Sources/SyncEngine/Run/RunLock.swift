@@ -20,14 +20,13 @@ public final class RunLock: Sendable {
     private let descriptor: Int32
 
     /// Another run holds the lock: its details as it wrote them, or nil when it had not written them yet.
-    public struct Held: Error, Sendable, Hashable, CustomStringConvertible {
-        public var path: String
-        public var holder: Holder?
-
-        public var description: String {
-            guard let holder else { return "another run holds the lock \(path) (it has not yet said who it is)" }
-            return "another run holds the lock \(path): pid \(holder.pid) on \(holder.host) since \(holder.started)"
+    static func held(_ path: String, by holder: Holder?) -> ReplicatorError {
+        guard let holder else {
+            return .runLocked("another run holds the lock \(path) (it has not yet said who it is)")
         }
+        return .runLocked(
+            "another run holds the lock \(path): pid \(holder.pid) on \(holder.host) since \(holder.started)"
+        )
     }
 
     /// Who holds a lock, as the lock file records it: `pid host started` on one line.
@@ -63,18 +62,10 @@ public final class RunLock: Sendable {
         }
     }
 
-    /// A lock file that cannot be created or locked for another reason than a holder (permissions, a
-    /// missing filesystem).
-    public struct Unusable: Error, Sendable, Hashable, CustomStringConvertible {
-        public var path: String
-        public var reason: String
-
-        public var description: String { "cannot use the lock file \(path): \(reason)" }
-    }
-
     /// Takes the lock without waiting, creating the file and its folders as needed.
     ///
-    /// - Throws: `Held` when another live process holds it; `Unusable` when the file cannot be used.
+    /// - Throws: `ReplicatorError` of category `.locked` when another live process holds it, `.usage` when
+    ///   the file cannot be used.
     public init(path: String, holder: Holder = .current) throws {
         self.path = path
         let folder = (path as NSString).deletingLastPathComponent
@@ -82,27 +73,32 @@ public final class RunLock: Sendable {
             do {
                 try OwnFile.createFolder(folder)
             } catch {
-                throw Unusable(path: path, reason: "cannot create \(folder): \(error.localizedDescription)")
+                throw ReplicatorError.lockUnusable(
+                    path,
+                    reason: "cannot create \(folder): \(error.localizedDescription)"
+                )
             }
         }
         let descriptor = OwnFile.open(path, O_RDWR | O_CREAT)
-        guard descriptor >= 0 else { throw Unusable(path: path, reason: String(cString: strerror(errno))) }
+        guard descriptor >= 0 else {
+            throw ReplicatorError.lockUnusable(path, reason: String(cString: strerror(errno)))
+        }
         var result: Int32
         repeat { result = flock(descriptor, LOCK_EX | LOCK_NB) } while result != 0 && errno == EINTR
         guard result == 0 else {
             let error = errno
             defer { close(descriptor) }
             if error == EWOULDBLOCK {
-                throw Held(path: path, holder: Self.read(descriptor).flatMap(Holder.init(line:)))
+                throw Self.held(path, by: Self.read(descriptor).flatMap(Holder.init(line:)))
             }
-            throw Unusable(path: path, reason: String(cString: strerror(error)))
+            throw ReplicatorError.lockUnusable(path, reason: String(cString: strerror(error)))
         }
         // Ours now: whatever a dead holder left is replaced.
         let bytes = Array(holder.line.utf8)
         guard ftruncate(descriptor, 0) == 0, pwrite(descriptor, bytes, bytes.count, 0) == bytes.count else {
             let reason = String(cString: strerror(errno))
             close(descriptor)
-            throw Unusable(path: path, reason: reason)
+            throw ReplicatorError.lockUnusable(path, reason: reason)
         }
         self.descriptor = descriptor
     }

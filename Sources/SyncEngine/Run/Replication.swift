@@ -180,20 +180,18 @@ public enum Replication {
             transfer.requiredStores = requiredStores[index]
             return transfer
         }
-        let loads = TargetLoads(roots: targetClients.map(\.endpoint.root), ceiling: options.concurrency, logger: logger)
-        let results = await execute(
+        let execution = await execute(
             work,
             plans: plans,
             transfers: transfers,
             context: context,
             options: options,
-            loads: loads,
             logger: logger
         )
-        for (key, result) in results {
+        for (key, result) in execution.results {
             report.targets[key.target].images[key.plan] = result
         }
-        for (index, lowest) in loads.lowest.enumerated() {
+        for (index, lowest) in execution.lowestUploadLimits.enumerated() {
             report.targets[index].lowestUploadLimit = lowest
         }
         await replicateMembers(from: source, to: targets, sourceImages, into: &report, options, apply: true, logger)
@@ -324,54 +322,69 @@ public enum Replication {
         transfers: [ImageTransfer],
         context: CopyContext,
         options: ReplicationOptions,
-        loads: TargetLoads,
         logger: Logger
-    ) async -> [ResultKey: ImageReport] {
+    ) async -> Execution {
+        // Each target gets its own overload-aware upload limit (AIMD), starting at --concurrency.
+        let loads = TargetLoads(
+            roots: transfers.map(\.target.endpoint.root),
+            ceiling: options.concurrency,
+            logger: logger
+        )
         var results: [ResultKey: ImageReport] = [:]
-        var budget = options.budget
+        var scheduler = Scheduler(items: work, concurrency: options.concurrency, budget: options.budget) {
+            $0.fetchBytes
+        }
         let clock = ContinuousClock()
         let started = clock.now
+        func mark(_ items: [WorkItem], _ result: ImageResult) {
+            for item in items {
+                for key in item.keys {
+                    results[key] = ImageReport(plan: plans[key.target].images[key.plan], result: result)
+                }
+            }
+        }
         await withTaskGroup(of: [ResultKey: ImageReport]?.self) { group in
-            var pending = work.makeIterator()
-            var running = 0
-            var stopped = false
-            // The next image in order, waiting for room on one of its targets.
-            var held: WorkItem?
             func startNext() {
-                while !stopped, running < options.concurrency, let item = held ?? pending.next() {
-                    held = nil
+                while let item = scheduler.nextCandidate() {
                     guard let tickets = loads.admit(Set(item.keys.map(\.target))) else {
-                        held = item
+                        scheduler.hold(item)
                         return
                     }
-                    guard mayStart(within: options.window, logger: logger) else {
+                    let decision = scheduler.decide(
+                        item,
+                        windowOpen: mayStart(within: options.window, logger: logger),
+                        elapsed: (clock.now - started).seconds
+                    )
+                    switch decision {
+                    case .deferRemaining(let items):
                         loads.release(tickets)
-                        deferRemaining(from: item, pending: &pending, plans: plans, results: &results)
+                        mark(items, .deferred)
                         return
-                    }
-                    let elapsed = (clock.now - started).seconds
-                    guard budget.admit(size: item.fetchBytes, elapsed: elapsed) else {
+                    case .deferOne:
                         loads.release(tickets)
                         logger.info("deferred to the next run", metadata: ["image_id": "\(item.id)"])
-                        for key in item.keys {
-                            results[key] = ImageReport(plan: plans[key.target].images[key.plan], result: .deferred)
-                        }
-                        continue
-                    }
-                    running += 1
-                    group.addTask {
-                        let outcome = await OverloadProbe.$current.withValue(
-                            OverloadProbe(loads: loads, tickets: tickets)
-                        ) {
-                            await carryOut(item, plans: plans, transfers: transfers, context: context, logger: logger)
-                        }
-                        for (target, ticket) in tickets {
-                            let done = outcome.filter { $0.key.target == target }.allSatisfy {
-                                $0.value.result == .done
+                        mark([item], .deferred)
+                    case .start:
+                        group.addTask {
+                            let outcome = await OverloadProbe.$current.withValue(
+                                OverloadProbe(loads: loads, tickets: tickets)
+                            ) {
+                                await carryOut(
+                                    item,
+                                    plans: plans,
+                                    transfers: transfers,
+                                    context: context,
+                                    logger: logger
+                                )
                             }
-                            loads.finish(target, ticket, succeeded: done)
+                            for (target, ticket) in tickets {
+                                let done = outcome.filter { $0.key.target == target }.allSatisfy {
+                                    $0.value.result == .done
+                                }
+                                loads.finish(target, ticket, succeeded: done)
+                            }
+                            return outcome
                         }
-                        return outcome
                     }
                 }
             }
@@ -381,31 +394,35 @@ public enum Replication {
                     return nil
                 }
             }
+            var stopping = false
             startNext()
-            if running == 0 { group.cancelAll() }
+            if scheduler.running == 0 { group.cancelAll() }
             while let outcome = await group.next() {
                 guard let outcome else {
-                    if options.stop?.signal != nil, !stopped {
-                        stopped = true
+                    if options.stop?.signal != nil, !stopping {
+                        stopping = true
                         logger.warning("stopping: no new image starts, transfers under way are cut off")
+                        mark(scheduler.stop(), .interrupted)
                         group.cancelAll()
                     }
                     continue
                 }
                 results.merge(outcome) { _, new in new }
-                running -= 1
+                scheduler.finished()
                 startNext()
-                if running == 0 { group.cancelAll() }
-            }
-            // Not started because of the stop.
-            while let item = held ?? pending.next() {
-                held = nil
-                for key in item.keys {
-                    results[key] = ImageReport(plan: plans[key.target].images[key.plan], result: .interrupted)
-                }
+                if scheduler.running == 0 { group.cancelAll() }
             }
         }
-        return results
+        // Never started: stopped by a signal, or held for a target that never had room.
+        mark(scheduler.stop(), .interrupted)
+        return Execution(results: results, lowestUploadLimits: loads.lowest)
+    }
+
+    /// What `execute` did: each planned copy's or update's outcome, and per transfer (target) the fewest
+    /// uploads at once its overload-aware limit came down to (the reports' `lowest_upload_limit`).
+    struct Execution {
+        var results: [ResultKey: ImageReport]
+        var lowestUploadLimits: [Int]
     }
 
     static func carryOut(

@@ -52,9 +52,10 @@ public enum Quantity {
         return total > 0 ? total : nil
     }
 
-    /// `1.5 GiB`, `512 KiB`, `17 B`: sizes for people.
+    /// `1.5 GiB`, `512.0 KiB`, `17 B`: sizes for people, in binary units with one decimal (so that they line up
+    /// in tables). The one byte formatter of the tool: reports, progress and messages.
     public static func describe(bytes: Int64) -> String {
-        let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"]
+        let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
         var value = Double(bytes)
         var unit = 0
         while value >= 1024, unit < units.count - 1 {
@@ -62,8 +63,7 @@ public enum Quantity {
             unit += 1
         }
         if unit == 0 { return "\(bytes) B" }
-        let rounded = (value * 10).rounded() / 10
-        return
-            "\(rounded.truncatingRemainder(dividingBy: 1) == 0 ? String(Int(rounded)) : String(rounded)) \(units[unit])"
+        let tenths = Int((value * 10).rounded())
+        return "\(tenths / 10).\(tenths % 10) \(units[unit])"
     }
 }

@@ -129,7 +129,7 @@ struct ResumableDownload: AsyncSequence, Sendable {
                     preconditionFailure("openDownload returned status \(response.status)")
                 }
                 body = response.body.makeAsyncIterator()
-            } catch let error as ReplicatorError where error.status == 400 && rangeStart != nil {
+            } catch let error as ReplicatorError where error.isBadRequest && rangeStart != nil {
                 download.logger.info(
                     "the source refuses Range requests: reading from the start, skipping what was sent"
                 )
