@@ -77,9 +77,6 @@ extension Replication {
 /// short: data to `<id>.img.part`, verified against the source's size, md5 and multihash, synced and
 /// renamed to `<id>.img`; the `.json`, exactly as Glance returned it, last.
 struct DumpWriter: Sendable {
-    /// Broken downloads resumed within one image before it fails (the next run resumes it too).
-    static let maxResumes = 8
-
     let source: GlanceClient
     let directory: DumpDirectory
     let metaOnly: Bool
@@ -134,7 +131,7 @@ struct DumpWriter: Sendable {
         let fd = OwnFile.open(partPath, O_WRONLY | O_CREAT | O_APPEND, mode: Self.mode(of: image))
         guard fd >= 0 else { throw ReplicatorError.dumpUnwritable(partPath, reason: String(cString: strerror(errno))) }
         defer { close(fd) }
-        var verifier = try DataVerifier(expected: ExpectedData(image))
+        let verifier = try DataVerifier(expected: ExpectedData(image))
         var written = DumpDirectory.fileSize(partPath) ?? 0
         if written > size {
             try truncate(fd, partPath)
@@ -147,46 +144,26 @@ struct DumpWriter: Sendable {
             }
             logger.info("resuming a partial download", metadata: ["offset": "\(written)"])
         }
-        var resumes = 0
-        var rangeRefused = false
-        while written < size {
-            do {
-                let offset = written > 0 && !rangeRefused ? written : nil
-                let (status, body) = try await source.openDownload(image.id, from: offset, size: size)
-                if status == 200 && written > 0 {
-                    // The whole image again, from byte 0: start the file and the digests over.
-                    try truncate(fd, partPath)
-                    written = 0
-                    verifier = try DataVerifier(expected: ExpectedData(image))
-                }
-                for try await chunk in body {
-                    try await verifier.update(chunk)
-                    try append(chunk, to: fd, path: partPath)
-                    written += Int64(chunk.readableBytes)
-                }
-                if written < size {
-                    throw ReplicatorError.unreachable(source.endpoint.root, reason: "the response ended early")
-                }
-            } catch is CancellationError {
-                throw CancellationError()
-            } catch let error as ReplicatorError where error.isBadRequest && !rangeRefused && written > 0 {
-                logger.info("the source refuses Range requests: fetching from the start")
-                rangeRefused = true
-            } catch let error as ReplicatorError where !error.isTransient {
-                throw error
-            } catch {
-                resumes += 1
-                guard resumes <= Self.maxResumes else {
-                    throw ReplicatorError.unreachable(
-                        source.endpoint.root,
-                        reason:
-                            "the download of image \(image.id) broke after \(written) of \(size) bytes and "
-                            + "\(Self.maxResumes) resumes (\(GlanceClient.describe(error))); run dump again to resume it"
-                    )
-                }
-                logger.info("resuming download", metadata: ["offset": "\(written)", "resume": "\(resumes)"])
-                try await Task.sleep(nanoseconds: UInt64(min(resumes - 1, 4)) * 250_000_000)
+        // The one resumable download (as for copies): breaks resumed with Range, a refused Range read from the
+        // start with what the file holds skipped, the whole download bounded in time.
+        let download = ResumableDownload(
+            client: source,
+            imageID: image.id,
+            size: size,
+            offset: written,
+            maxResumes: ResumableDownload.defaultMaxResumes,
+            logger: logger
+        )
+        do {
+            for try await chunk in download {
+                try await verifier.update(chunk)
+                try append(chunk, to: fd, path: partPath)
             }
+        } catch let error as ReplicatorError where error.isTransient {
+            throw ReplicatorError.unreachable(
+                source.endpoint.root,
+                reason: "\(error.message); run dump again to resume it"
+            )
         }
         do {
             try verifier.finish()

@@ -32,6 +32,8 @@ public enum Replication {
         }
     }
 
+    /// One run, in its phases: check the request, resolve and list, plan, then (unless auditing) carry
+    /// the plans out and record the run.
     static func run(
         source sourceLocation: ImageLocation,
         targets targetLocations: [ImageLocation],
@@ -40,15 +42,90 @@ public enum Replication {
         tokens: CloudSessions.Providers,
         logger: Logger
     ) async throws -> Report {
-        try CatalogEndpoint.requireWritable(targetLocations, when: options.writes)
-        if options.writes && options.transferMode == .glanceDownload {
-            // Checked before anything is listed: a usage error, nothing attempted.
-            for target in targetLocations where !canPull(target, from: sourceLocation) {
-                throw ReplicatorError.invalidOption(
-                    "--transfer-mode glance-download: \(Self.notPulling(target, from: sourceLocation))"
-                )
-            }
+        try checkRequest(source: sourceLocation, targets: targetLocations, options: options)
+        let planned = try await plan(
+            source: sourceLocation,
+            targets: targetLocations,
+            options: options,
+            http: http,
+            tokens: tokens,
+            logger: logger
+        )
+        var report = planned.report(dryRun: !options.writes)
+        let preserveOwner = try await ownerRights(of: planned.targets, options: options, into: &report)
+        guard options.writes else {
+            // Audits and dry runs compare the members (--members) and change nothing.
+            await replicateMembers(
+                from: planned.source,
+                to: planned.targets,
+                planned.sourceImages,
+                into: &report,
+                options,
+                apply: false,
+                logger
+            )
+            return report
         }
+        try await carryOut(
+            planned,
+            source: sourceLocation,
+            targets: targetLocations,
+            preserveOwner: preserveOwner,
+            options: options,
+            into: &report,
+            logger: logger
+        )
+        return report
+    }
+
+    /// What a run plans: the resolved endpoints, the source's listing and a plan per target.
+    struct PlannedRun {
+        var source: CatalogEndpoint
+        var sourceImages: [ImageRecord]
+        var targets: [CatalogEndpoint]
+        var plans: [CatalogPlan]
+        /// Per target, the stores every image must be in (`--stores`, `--all-stores`).
+        var requiredStores: [[String]]
+        /// The field rules of the copies (with this source's provenance).
+        var rules: FieldRules
+
+        /// The report before anything is carried out: every image `planned`.
+        func report(dryRun: Bool) -> Report {
+            Report(
+                source: source.name,
+                dryRun: dryRun,
+                targets: zip(targets, plans).map { target, plan in
+                    TargetReport(
+                        target: target.name,
+                        summary: plan.summary,
+                        images: ImageReport.unexecuted(plan),
+                        pruneRefused: plan.pruneRefused
+                    )
+                }
+            )
+        }
+    }
+
+    /// Refusals that need no server: nothing is listed or attempted.
+    static func checkRequest(source: ImageLocation, targets: [ImageLocation], options: ReplicationOptions) throws {
+        try CatalogEndpoint.requireWritable(targets, when: options.writes)
+        guard options.writes && options.transferMode == .glanceDownload else { return }
+        for target in targets where !canPull(target, from: source) {
+            throw ReplicatorError.invalidOption(
+                "--transfer-mode glance-download: \(Self.notPulling(target, from: source))"
+            )
+        }
+    }
+
+    /// Resolves the source and every target, lists them, and plans each target against the source.
+    static func plan(
+        source sourceLocation: ImageLocation,
+        targets targetLocations: [ImageLocation],
+        options: ReplicationOptions,
+        http: HTTPClient,
+        tokens: CloudSessions.Providers,
+        logger: Logger
+    ) async throws -> PlannedRun {
         let source = try await CatalogEndpoint.resolve(
             sourceLocation,
             http: http,
@@ -59,11 +136,15 @@ public enum Replication {
         logger.info("listed source", metadata: ["images": "\(sourceImages.count)", "source": "\(source.name)"])
         // Every copy names its source (provenance, for --prune); the property itself is never compared.
         let provenance = options.sourceName ?? sourceLocation.provenanceName
-        let rules = options.rules.withProvenance(provenance)
-        var targets: [CatalogEndpoint] = []
-        var plans: [CatalogPlan] = []
+        var planned = PlannedRun(
+            source: source,
+            sourceImages: sourceImages,
+            targets: [],
+            plans: [],
+            requiredStores: [],
+            rules: options.rules.withProvenance(provenance)
+        )
         await noteLimitations(of: source, logger: logger)
-        var requiredStores: [[String]] = []
         for location in targetLocations {
             let target = try await CatalogEndpoint.resolve(
                 location,
@@ -76,12 +157,11 @@ public enum Replication {
             var planOptions = options.audit.planOptions(source: provenance, former: [source.name])
             planOptions.requiredStores = try await stores(of: target, options.stores)
             if case .glance = target { planOptions.replicatesStatus = true }
-            requiredStores.append(planOptions.requiredStores ?? [])
             let plan = CatalogPlan(
                 source: sourceImages,
                 target: try await target.listImages(),
                 scope: options.scope,
-                rules: rules,
+                rules: planned.rules,
                 options: planOptions
             )
             logger.info(
@@ -91,74 +171,61 @@ public enum Replication {
                     "update": "\(plan.summary.metadataDrift)",
                 ]
             )
-            targets.append(target)
-            plans.append(plan)
+            planned.targets.append(target)
+            planned.plans.append(plan)
+            planned.requiredStores.append(planOptions.requiredStores ?? [])
         }
-        var report = Report(
-            source: source.name,
-            dryRun: !options.writes,
-            targets: zip(targets, plans).map { target, plan in
-                TargetReport(
-                    target: target.name,
-                    summary: plan.summary,
-                    images: ImageReport.unexecuted(plan),
-                    pruneRefused: plan.pruneRefused
-                )
-            }
-        )
-        var preserveOwner: [Bool] = []
+        return planned
+    }
+
+    /// `--preserve-owner`: per target, whether the credentials may set another project's `owner` there (the
+    /// admin role); the report says which way each target went.
+    static func ownerRights(
+        of targets: [CatalogEndpoint],
+        options: ReplicationOptions,
+        into report: inout Report
+    ) async throws -> [Bool] {
+        var preserveOwner = Array(repeating: false, count: targets.count)
         for (index, target) in targets.enumerated() where options.preserveOwner {
             guard case .glance(let client) = target else { continue }
             let allowed = try await client.tokens.hasRole("admin") ?? true
             report.targets[index].owner = allowed ? .preserved : .replicatingProject
-            preserveOwner.append(allowed)
+            preserveOwner[index] = allowed
         }
-        guard options.writes else {
-            // Audits and dry runs compare the members (--members) and change nothing.
-            await replicateMembers(
-                from: source,
-                to: targets,
-                sourceImages,
-                into: &report,
-                options,
-                apply: false,
-                logger
-            )
-            return report
-        }
-        let targetClients = try targets.map { target throws(ReplicatorError) -> GlanceClient in
+        return preserveOwner
+    }
+
+    /// Carries out the plans (copies, repairs, deletions, members), journals the run and fills the report in.
+    static func carryOut(
+        _ planned: PlannedRun,
+        source sourceLocation: ImageLocation,
+        targets targetLocations: [ImageLocation],
+        preserveOwner: [Bool],
+        options: ReplicationOptions,
+        into report: inout Report,
+        logger: Logger
+    ) async throws {
+        let source = planned.source
+        let targetClients = try planned.targets.map { target throws(ReplicatorError) -> GlanceClient in
             guard case .glance(let client) = target else {
                 throw ReplicatorError.readOnlyLocation(target.name, command: "replicate")
             }
             return client
         }
-
         let journal = try options.statePath.map { path throws(ReplicatorError) in try Journal(path: path) }
-        let runID = try await journal?.beginRun(source: source.name, targets: targets.map(\.name))
+        let runID = try await journal?.beginRun(source: source.name, targets: planned.targets.map(\.name))
         let counters = TransferCounters()
-        let work = WorkItem.items(plans: plans, order: options.order, priority: options.priority)
-        if options.writes && options.spool.mode != .never {
-            options.spool.removeStale(
-                keeping: Set(work.map { options.spool.path(source: source.name, imageID: $0.id) }),
-                logger: logger
-            )
+        let work = WorkItem.items(plans: planned.plans, order: options.order, priority: options.priority)
+        let spoolPaths = Set(work.map { options.spool.path(source: source.name, imageID: $0.id) })
+        if options.spool.mode != .never {
+            options.spool.removeStale(keeping: spoolPaths, logger: logger)
         }
         let context = CopyContext(
+            options: options,
             journal: journal,
             runID: runID,
-            spool: options.spool,
-            budget: SpoolBudget(
-                limit: options.spool.maxBytes,
-                used: options.spool.maxBytes == nil
-                    ? 0
-                    : SpoolBudget.diskUse(
-                        under: options.spool.directory,
-                        excluding: Set(work.map { options.spool.path(source: source.name, imageID: $0.id) })
-                    )
-            ),
-            pace: options.bandwidthLimit.map { RateLimiter(bytesPerSecond: $0) },
-            counters: counters,
-            observer: options.observer
+            spoolPaths: spoolPaths,
+            counters: counters
         )
         let pullFrom = try await glanceDownloadSources(
             source: sourceLocation,
@@ -170,19 +237,19 @@ public enum Replication {
         let transfers = targetClients.enumerated().map { index, target in
             var targetLogger = logger
             targetLogger[metadataKey: "target"] = "\(target.endpoint.root)"
-            var transfer = ImageTransfer(source: source, target: target, rules: rules, logger: targetLogger)
+            var transfer = ImageTransfer(source: source, target: target, rules: planned.rules, logger: targetLogger)
             transfer.uploadMethod = options.uploadMethod
             transfer.glanceDownload = pullFrom[index]
             transfer.uploadPace = options.targetBandwidthLimits[target.endpoint.root].map {
                 RateLimiter(bytesPerSecond: $0)
             }
-            transfer.preserveOwner = preserveOwner.indices.contains(index) && preserveOwner[index]
-            transfer.requiredStores = requiredStores[index]
+            transfer.preserveOwner = preserveOwner[index]
+            transfer.requiredStores = planned.requiredStores[index]
             return transfer
         }
         let execution = await execute(
             work,
-            plans: plans,
+            plans: planned.plans,
             transfers: transfers,
             context: context,
             options: options,
@@ -194,7 +261,15 @@ public enum Replication {
         for (index, lowest) in execution.lowestUploadLimits.enumerated() {
             report.targets[index].lowestUploadLimit = lowest
         }
-        await replicateMembers(from: source, to: targets, sourceImages, into: &report, options, apply: true, logger)
+        await replicateMembers(
+            from: source,
+            to: planned.targets,
+            planned.sourceImages,
+            into: &report,
+            options,
+            apply: true,
+            logger
+        )
         report.bytesRead = counters.bytesRead
         report.interruptedBy = options.stop?.signalName
         if let journal, let runID {
@@ -209,7 +284,6 @@ public enum Replication {
                 bytesRead: counters.bytesRead
             )
         }
-        return report
     }
 
     /// For each target, where its `glance-download` import pulls from, or nil where the bytes go through this

@@ -164,21 +164,20 @@ public enum Sync {
         let journal = try options.statePath.map { path throws(ReplicatorError) in try Journal(path: path) }
         let runID = try await journal?.beginRun(source: "sync", targets: names)
         let counters = TransferCounters()
-        let spoolPaths = work.compactMap { item in
-            item.copies.first.map { options.spool.path(source: transfers[$0.target].source.name, imageID: item.id) }
+        let spoolPaths = Set(
+            work.compactMap { item in
+                item.copies.first.map { options.spool.path(source: transfers[$0.target].source.name, imageID: item.id) }
+            }
+        )
+        if options.spool.mode != .never {
+            options.spool.removeStale(keeping: spoolPaths, logger: logger)
         }
         let context = CopyContext(
+            options: options,
             journal: journal,
             runID: runID,
-            spool: options.spool,
-            budget: SpoolBudget(
-                limit: options.spool.maxBytes,
-                used: options.spool.maxBytes == nil
-                    ? 0 : SpoolBudget.diskUse(under: options.spool.directory, excluding: Set(spoolPaths))
-            ),
-            pace: options.bandwidthLimit.map { RateLimiter(bytesPerSecond: $0) },
-            counters: counters,
-            observer: options.observer
+            spoolPaths: spoolPaths,
+            counters: counters
         )
         let execution = await Replication.execute(
             work,

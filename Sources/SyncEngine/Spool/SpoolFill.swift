@@ -59,7 +59,7 @@ struct SpoolFill: Sendable {
                 imageID: imageID,
                 size: expected.size,
                 offset: offset,
-                maxResumes: ImageTransfer.maxResumes,
+                maxResumes: ResumableDownload.defaultMaxResumes,
                 logger: logger
             )
             var unrecorded: Int64 = 0

@@ -11,9 +11,6 @@ import NIOCore
 /// reason is deleted; an empty `queued` record left by a broken connection or an interruption is kept, for the
 /// next run to fill (deleting it would burn the id: Glance never reuses a deleted image id).
 struct ImageTransfer: Sendable {
-    /// Broken source connections resumed within one copy before it fails.
-    static let maxResumes = 8
-
     /// Where the data is read from: a Glance endpoint or a dump directory (`CatalogEndpoint.openData`).
     let source: CatalogEndpoint
     let target: GlanceClient
@@ -104,7 +101,12 @@ struct ImageTransfer: Sendable {
         return size
 
         func streamData(of image: ImageRecord, size: Int64) async throws {
-            let body = try source.openData(of: image, size: size, maxResumes: Self.maxResumes, logger: logger)
+            let body = try source.openData(
+                of: image,
+                size: size,
+                maxResumes: ResumableDownload.defaultMaxResumes,
+                logger: logger
+            )
             let verified = VerifyingByteStream(
                 base: body,
                 expected: ExpectedData(image),

@@ -10,6 +10,9 @@ import NIOCore
 struct ResumableDownload: AsyncSequence, Sendable {
     typealias Element = ByteBuffer
 
+    /// Broken connections resumed within one image before it fails (the next run resumes it too).
+    static let defaultMaxResumes = 8
+
     let client: GlanceClient
     let imageID: String
     let size: Int64

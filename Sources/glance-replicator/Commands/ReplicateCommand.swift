@@ -66,7 +66,7 @@ struct ReplicateCommand: AsyncParsableCommand {
             }
         )
         try members.check(scope: common)
-        for root in try transfer.bandwidthLimits().targets.keys where !roots.contains(root) {
+        for root in transfer.bandwidthLimits().targets.keys where !roots.contains(root) {
             throw ReplicatorError.invalidOption("--bwlimit names \(root), which is not one of the targets")
         }
     }
@@ -81,9 +81,7 @@ struct ReplicateCommand: AsyncParsableCommand {
         pruning.apply(to: &options)
         options.preserveOwner = preserveOwner
         try members.apply(to: &options)
-        // JSON logs are read by machines: the per-image log lines stand in for progress unless bars are asked for.
-        let style = common.unattended.logFormat == .json && transfer.progress == .auto ? .none : transfer.progress
-        let display = dryRun ? nil : ProgressDisplay.make(style)
+        let display = dryRun ? nil : transfer.progressDisplay(logFormat: common.unattended.logFormat)
         options.observer = display
         let source = try parseLocation(source)
         let targets = try targets.map(parseLocation)
@@ -94,13 +92,10 @@ struct ReplicateCommand: AsyncParsableCommand {
         display?.end()
         try ReportOutput.print(report, format: common.format)
         try common.audit.writeFiles(report)
-        if let signal = report.interruptedBy {
-            let interrupted = report.targets.flatMap(\.images).filter { $0.result == .interrupted }.count
-            ExitStatus.printError(
-                "stopped by \(signal): \(interrupted) image copies interrupted; the next run continues them"
-            )
-            throw ExitStatus.Finished(code: signal == "SIGINT" ? ExitStatus.interrupted : ExitStatus.terminated)
-        }
+        try RunOutcome.stopped(
+            by: report.interruptedBy,
+            interrupted: report.targets.flatMap(\.images).filter { $0.result == .interrupted }.count
+        )
         try RunOutcome.replicate(report, dryRun: dryRun)
     }
 }

@@ -65,7 +65,7 @@ struct SyncCommand: AsyncParsableCommand {
                 return nil
             }
         )
-        for root in try transfer.bandwidthLimits().targets.keys where !roots.contains(root) {
+        for root in transfer.bandwidthLimits().targets.keys where !roots.contains(root) {
             throw ReplicatorError.invalidOption("--bwlimit names \(root), which is not one of the regions")
         }
     }
@@ -77,8 +77,7 @@ struct SyncCommand: AsyncParsableCommand {
         var options = try common.options(mode: .replicate(dryRun: dryRun))
         try transfer.apply(to: &options)
         pruning.apply(to: &options)
-        let style = common.unattended.logFormat == .json && transfer.progress == .auto ? .none : transfer.progress
-        let display = dryRun ? nil : ProgressDisplay.make(style)
+        let display = dryRun ? nil : transfer.progressDisplay(logFormat: common.unattended.logFormat)
         options.observer = display
         let report = try await StopRequest.withSignalHandling { stop in
             options.stop = stop
@@ -87,13 +86,10 @@ struct SyncCommand: AsyncParsableCommand {
         display?.end()
         try ReportOutput.print(report, format: common.format)
         try common.audit.writeFiles(report)
-        if let signal = report.interruptedBy {
-            let interrupted = report.images.flatMap(\.cells).filter { $0.result == .interrupted }.count
-            ExitStatus.printError(
-                "stopped by \(signal): \(interrupted) image copies interrupted; the next run continues them"
-            )
-            throw ExitStatus.Finished(code: signal == "SIGINT" ? ExitStatus.interrupted : ExitStatus.terminated)
-        }
+        try RunOutcome.stopped(
+            by: report.interruptedBy,
+            interrupted: report.images.flatMap(\.cells).filter { $0.result == .interrupted }.count
+        )
         try RunOutcome.sync(report)
     }
 }

@@ -22,9 +22,10 @@ struct TransferOptions: ParsableArguments {
 
     @Option(
         name: .customLong("spool-max"),
-        help: ArgumentHelp("Most disk the spool may use (e.g. 20G).", valueName: "size")
+        help: ArgumentHelp("Most disk the spool may use (e.g. 20G).", valueName: "size"),
+        transform: CommandLineValue.size
     )
-    var spoolMax: String?
+    var spoolMax: Int64?
 
     @Option(
         name: .long,
@@ -34,24 +35,27 @@ struct TransferOptions: ParsableArguments {
             sent to that TARGET (e.g. http://edge-7:9292=5M). Repeatable.
             """,
             valueName: "[target=]rate"
-        )
+        ),
+        transform: BandwidthLimit.init(parsing:)
     )
-    var bwlimit: [String] = []
+    var bwlimit: [BandwidthLimit] = []
 
     @Option(
         name: .customLong("max-transfer"),
         help: ArgumentHelp(
             "Start no image that would take the run past SIZE read (e.g. 100G; 0: copy no data, repair metadata only).",
             valueName: "size"
-        )
+        ),
+        transform: CommandLineValue.sizeOrZero
     )
-    var maxTransfer: String?
+    var maxTransfer: Int64?
 
     @Option(
         name: .customLong("max-duration"),
-        help: ArgumentHelp("Start no image after DURATION (e.g. 90m, 2h, 1h30m).", valueName: "duration")
+        help: ArgumentHelp("Start no image after DURATION (e.g. 90m, 2h, 1h30m).", valueName: "duration"),
+        transform: CommandLineValue.duration
     )
-    var maxDuration: String?
+    var maxDuration: Double?
 
     @Option(
         name: .long,
@@ -93,9 +97,10 @@ struct TransferOptions: ParsableArguments {
             go first; within each group --order applies.
             """,
             valueName: "rule"
-        )
+        ),
+        transform: CommandLineValue.priorityRule
     )
-    var priority: [String] = []
+    var priority: [TransferPriority.Rule] = []
 
     @Option(name: .long, help: "Order in which images start: size (smallest first), name or created.")
     var order: TransferOrder = .size
@@ -107,46 +112,18 @@ struct TransferOptions: ParsableArguments {
     )
     var progress: ProgressStyle = .auto
 
-    /// `--max-transfer`: a size, or 0 for none (the old tool's `-m`: metadata only).
-    static func transferLimit(_ text: String) -> Int64? {
-        text.trimmingCharacters(in: .whitespaces) == "0" ? 0 : Quantity.bytes(text)
-    }
-
     func validate() throws {
         _ = try spoolPolicy()
-        _ = try bandwidthLimits()
-        for rule in priority where TransferPriority.rule(rule) == nil {
-            throw ValidationError("--priority: '\(rule)' is not tag:NAME or property:KEY=VALUE")
-        }
         if allStores && stores != nil { throw ValidationError("--stores and --all-stores exclude each other") }
         if let stores, stores.split(separator: ",").isEmpty { throw ValidationError("--stores needs a store name") }
-        if let maxTransfer, Self.transferLimit(maxTransfer) == nil {
-            throw ValidationError("--max-transfer: '\(maxTransfer)' is not a size (e.g. 500M, 2G, 1048576)")
-        }
-        if let maxDuration, Quantity.seconds(maxDuration) == nil {
-            throw ValidationError("--max-duration: '\(maxDuration)' is not a duration (e.g. 45s, 90m, 2h, 1h30m)")
-        }
     }
 
-    /// `--bwlimit RATE` for the run, `--bwlimit TARGET=RATE` per target (by endpoint root).
-    func bandwidthLimits() throws -> (run: Int64?, targets: [String: Int64]) {
+    /// `--bwlimit RATE` for the run (the last one given), `--bwlimit TARGET=RATE` per target (by endpoint root).
+    func bandwidthLimits() -> (run: Int64?, targets: [String: Int64]) {
         var run: Int64?
         var targets: [String: Int64] = [:]
-        for value in bwlimit {
-            let parts = value.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let rate = Quantity.bytes(String(parts.last ?? "")) else {
-                throw ValidationError(
-                    "--bwlimit: '\(value)' is not RATE or TARGET=RATE (e.g. 50M, http://edge:9292=5M)"
-                )
-            }
-            guard parts.count == 2 else {
-                run = rate
-                continue
-            }
-            guard case .glance(let endpoint) = try parseLocation(String(parts[0])) else {
-                throw ValidationError("--bwlimit: '\(parts[0])' is not a Glance endpoint")
-            }
-            targets[endpoint.root] = rate
+        for limit in bwlimit {
+            if let target = limit.target { targets[target] = limit.bytesPerSecond } else { run = limit.bytesPerSecond }
         }
         return (run, targets)
     }
@@ -162,12 +139,7 @@ struct TransferOptions: ParsableArguments {
                 policy.directory = value.hasPrefix("/") ? value : "\(FileManager.default.currentDirectoryPath)/\(value)"
             }
         }
-        if let spoolMax {
-            guard let bytes = Quantity.bytes(spoolMax) else {
-                throw ValidationError("--spool-max: '\(spoolMax)' is not a size (e.g. 20G)")
-            }
-            policy.maxBytes = bytes
-        }
+        policy.maxBytes = spoolMax
         return policy
     }
 
@@ -176,7 +148,7 @@ struct TransferOptions: ParsableArguments {
         options.statePath = journal.path
         options.spool = try spoolPolicy()
         options.order = order
-        options.priority = TransferPriority(rules: priority.compactMap(TransferPriority.rule))
+        options.priority = TransferPriority(rules: priority)
         options.uploadMethod = uploadMethod
         options.transferMode = transferMode
         if allStores {
@@ -187,10 +159,10 @@ struct TransferOptions: ParsableArguments {
             )
         }
         options.budget = TransferBudget(
-            maxBytes: maxTransfer.flatMap(Self.transferLimit),
-            maxSeconds: maxDuration.flatMap(Quantity.seconds)
+            maxBytes: maxTransfer,
+            maxSeconds: maxDuration
         )
-        let limits = try bandwidthLimits()
+        let limits = bandwidthLimits()
         options.bandwidthLimit = limits.run
         options.targetBandwidthLimits = limits.targets
     }
@@ -208,3 +180,11 @@ extension TransferOrder: ExpressibleByArgument {}
 extension UploadMethod: ExpressibleByArgument {}
 
 extension TransferMode: ExpressibleByArgument {}
+
+extension TransferOptions {
+    /// The progress display of a run that copies. JSON logs are read by machines: the per-image log lines
+    /// stand in for progress unless bars are asked for.
+    func progressDisplay(logFormat: LogFormat) -> ProgressDisplay? {
+        ProgressDisplay.make(logFormat == .json && progress == .auto ? .none : progress)
+    }
+}

@@ -3,6 +3,16 @@ import CatalogDiff
 
 /// How a finished run's report becomes its exit code (the contract in README "Exit codes").
 enum RunOutcome {
+    /// A run a signal stopped exits 130 (SIGINT) or 143 (SIGTERM) after one line saying what the next run
+    /// continues; any other run goes on to its command's own outcome.
+    static func stopped(by signal: String?, interrupted: Int) throws {
+        guard let signal else { return }
+        ExitStatus.printError(
+            "stopped by \(signal): \(interrupted) image copies interrupted; the next run continues them"
+        )
+        throw ExitStatus.Finished(code: signal == "SIGINT" ? ExitStatus.interrupted : ExitStatus.terminated)
+    }
+
     /// `compare`: 1 when the catalogs differ in any way (an `extra` image counts); 3 when a catalog lists
     /// invalid records.
     static func compare(_ report: Report) throws {
