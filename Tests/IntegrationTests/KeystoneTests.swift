@@ -6,7 +6,7 @@ import Testing
 @Suite(
     "Clouds of clouds.yaml with a real Keystone",
     .serialized,
-    .enabled(if: KeystoneCloud.available, "no Keystone: run scripts/test (KEYSTONE_CLOUDS_YAML)")
+    .needs("no Keystone: run scripts/test (KEYSTONE_CLOUDS_YAML)") { KeystoneCloud.present }
 )
 struct KeystoneTests {
     let cloud: KeystoneCloud

@@ -7,7 +7,7 @@ import Testing
 @Suite(
     "The old tool's invocations and dumps against real Glance regions",
     .serialized,
-    .enabled(if: RealRegions.available, "no Glance regions: run scripts/test")
+    .needsRealRegions
 )
 struct OldInvocationTests {
     let a: GlanceTestClient

@@ -6,7 +6,7 @@ import Testing
 @Suite(
     "Replication between real Glance regions",
     .serialized,
-    .enabled(if: RealRegions.available, "no Glance regions: run scripts/test")
+    .needsRealRegions
 )
 struct ReplicationTests {
     let a: GlanceTestClient

@@ -6,7 +6,7 @@ import Testing
 @Suite(
     "Report files from real runs",
     .serialized,
-    .enabled(if: RealRegions.available, "no Glance regions: run scripts/test")
+    .needsRealRegions
 )
 struct ReportFileTests {
     let a: GlanceTestClient

@@ -6,7 +6,7 @@ import Testing
 @Suite(
     "Unattended runs between real Glance regions",
     .serialized,
-    .enabled(if: RealRegions.available, "no Glance regions: run scripts/test")
+    .needsRealRegions
 )
 struct UnattendedTests {
     let a: GlanceTestClient

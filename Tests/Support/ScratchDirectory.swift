@@ -1,30 +1,30 @@
 import Foundation
 
 /// A fresh directory under the temporary folder for one test's dumps and report files, removed at the end.
-struct ScratchDirectory {
-    let url: URL
+package struct ScratchDirectory {
+    package let url: URL
 
-    init(_ label: String) throws {
+    package init(_ label: String) throws {
         url = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
 
-    var path: String { url.path }
+    package var path: String { url.path }
 
-    func file(_ name: String) -> String { url.appendingPathComponent(name).path }
+    package func file(_ name: String) -> String { url.appendingPathComponent(name).path }
 
-    func remove() { try? FileManager.default.removeItem(at: url) }
+    package func remove() { try? FileManager.default.removeItem(at: url) }
 }
 
 /// The repository's root (for scripts/ and schema/), from this file's place in it.
-enum Repository {
-    static var root: URL {
+package enum Repository {
+    package static var root: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
     }
 
     /// Runs a repository script; returns its exit status and what it printed on stderr.
-    static func run(_ script: String, _ arguments: [String]) throws -> (status: Int32, stderr: String) {
+    package static func run(_ script: String, _ arguments: [String]) throws -> (status: Int32, stderr: String) {
         let scratch = try ScratchDirectory("script")
         defer { scratch.remove() }
         let child = try ChildProcess(
