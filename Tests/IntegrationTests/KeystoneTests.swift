@@ -346,7 +346,7 @@ struct KeystoneTests {
                 expect: [200]
             )
         }
-        let map = FileManager.default.temporaryDirectory.appendingPathComponent("members-\(id).yaml").path
+        let map = ScratchDirectory.unusedURL("members").appendingPathExtension("yaml").path
         try "partner-2: partner-b\n".write(toFile: map, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: map) }
         let arguments = [

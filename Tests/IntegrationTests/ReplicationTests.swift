@@ -269,7 +269,7 @@ struct ReplicationTests {
         let data = randomData(48 * 1024 * 1024 + 17)
         try await a.seed(id, data: data, ["name": "big", "visibility": "public"])
         let proxy = try FaultProxy(upstream: a.root, ["--throttle", "\(12 << 20)"])
-        let spoolDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("big-\(UUID().uuidString)")
+        let spoolDirectory = ScratchDirectory.unusedURL("big")
         let run = try CLIRunner.start(
             ["replicate", "127.0.0.1:\(proxy.port)", b.root, "--spool", spool, "--spool", spoolDirectory.path]
         )

@@ -15,7 +15,7 @@ struct UnattendedTests {
 
     init() async throws {
         (a, b) = try await RealRegions.emptiedAB()
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("unattended-\(UUID().uuidString)")
+        folder = ScratchDirectory.unusedURL("unattended")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     }
 

@@ -65,7 +65,7 @@ package enum CLIRunner {
         env["XDG_STATE_HOME"] = stateHome.appendingPathComponent("state").path
         env["XDG_CACHE_HOME"] = stateHome.appendingPathComponent("cache").path
         env.merge(environment) { $1 }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)")
+        let directory = ScratchDirectory.unusedURL("cli")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let out = directory.appendingPathComponent("stdout")
         let err = directory.appendingPathComponent("stderr")
@@ -74,9 +74,7 @@ package enum CLIRunner {
     }
 
     /// XDG_STATE_HOME and XDG_CACHE_HOME of every run in this test process.
-    package static let stateHome = FileManager.default.temporaryDirectory.appendingPathComponent(
-        "glance-replicator-tests-\(getpid())"
-    )
+    package static let stateHome = ScratchDirectory.processRoot
 }
 
 /// A run of the binary under way.

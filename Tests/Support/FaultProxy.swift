@@ -14,7 +14,7 @@ package final class FaultProxy {
     /// Starts the proxy in front of `upstream` (a region root URL) with the given fault flags.
     package init(upstream: String, _ flags: [String]) throws {
         let url = try requireURLImpl(upstream)
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("fault-proxy-\(UUID().uuidString)")
+        let base = ScratchDirectory.unusedURL("fault-proxy")
         statsFile = base.appendingPathExtension("json")
         let output = base.appendingPathExtension("out")
         var scripts = URL(fileURLWithPath: #filePath)

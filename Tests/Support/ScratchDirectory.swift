@@ -1,12 +1,33 @@
 import Foundation
 
-/// A fresh directory under the temporary folder for one test's dumps and report files, removed at the end.
+/// A fresh directory for one test's dumps, journals, spools, job files and report files, removed at the end.
+/// Every scratch path of the test process lives under one folder of its own (`processRoot`), removed when the
+/// process exits: what a test does not remove itself (a failed test's files) does not outlive the run.
 package struct ScratchDirectory {
     package let url: URL
 
     package init(_ label: String) throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(UUID().uuidString)")
+        url = Self.unusedURL(label)
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    /// A path under `processRoot` that nothing uses yet, not created: for a file, or a folder the binary makes.
+    package static func unusedURL(_ label: String) -> URL {
+        processRoot.appendingPathComponent("\(label)-\(UUID().uuidString)")
+    }
+
+    /// `TMPDIR/glance-replicator-tests-PID`, made at first use and removed at the process's exit.
+    package static let processRoot: URL = {
+        atexit {
+            try? FileManager.default.removeItem(at: ScratchDirectory.rootURL(of: getpid()))
+        }
+        let root = rootURL(of: getpid())
+        try? FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        return root
+    }()
+
+    static func rootURL(of pid: pid_t) -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("glance-replicator-tests-\(pid)")
     }
 
     package var path: String { url.path }
