@@ -75,6 +75,7 @@ let package = Package(
             dependencies: [
                 "SyncEngine",
                 "CatalogDiff",
+                "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

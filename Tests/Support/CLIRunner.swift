@@ -52,12 +52,21 @@ package enum CLIRunner {
 
     /// Runs as a user would: the default `--concurrency` (4) unless a test names one. The test regions keep
     /// their catalogs in MariaDB, as production Glance does (scripts/glance-regions).
-    package static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> CLIResult {
-        try start(arguments, environment: environment).finish()
+    /// `launcher` runs the binary under another program (e.g. a shell that sets a resource limit first).
+    package static func run(
+        _ arguments: [String],
+        environment: [String: String] = [:],
+        launcher: [String] = []
+    ) throws -> CLIResult {
+        try start(arguments, environment: environment, launcher: launcher).finish()
     }
 
     /// Starts the binary and returns at once (for tests that signal or kill it mid-run).
-    package static func start(_ arguments: [String], environment: [String: String] = [:]) throws -> RunningCLI {
+    package static func start(
+        _ arguments: [String],
+        environment: [String: String] = [:],
+        launcher: [String] = []
+    ) throws -> RunningCLI {
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "OS_AUTH_TOKEN")
         // The journal and spool of the test process, never the user's: runs within one test process share
@@ -69,7 +78,12 @@ package enum CLIRunner {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let out = directory.appendingPathComponent("stdout")
         let err = directory.appendingPathComponent("stderr")
-        let child = try ChildProcess([binary.path] + arguments, environment: env, stdout: out.path, stderr: err.path)
+        let child = try ChildProcess(
+            launcher + [binary.path] + arguments,
+            environment: env,
+            stdout: out.path,
+            stderr: err.path
+        )
         return RunningCLI(child: child, directory: directory)
     }
 
