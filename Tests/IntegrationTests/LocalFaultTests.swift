@@ -45,11 +45,7 @@ extension ReplicationTests {
             #expect(error.contains("spool file") && error.contains("File too large"), "error: \(error)")
             // The record the upload was feeding is kept (Glance returns it to `queued` once it has noticed the
             // failed upload; on MariaDB it may still say `saving` for a moment), nothing else is touched.
-            var kept = try #require(try await b.image(id), "the target record was deleted")
-            for _ in 0..<30 where kept["status"] as? String == "saving" {
-                try await Task.sleep(for: .milliseconds(500))
-                kept = try #require(try await b.image(id), "the target record was deleted")
-            }
+            let kept = try #require(try await b.imageOnceSettled(id), "the target record was deleted")
             #expect(kept["status"] as? String == "queued")
             #expect(try await b.image(neighbour)?["status"] as? String == "active")
             #expect(try await b.data(neighbour) == neighbourData)

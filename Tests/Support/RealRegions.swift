@@ -106,6 +106,17 @@ package struct GlanceTestClient: Sendable {
         return status == 404 ? nil : try JSONSerialization.jsonObject(with: data) as? [String: Any]
     }
 
+    /// The image once Glance has settled a failed upload into it: on MariaDB a region may still say `saving`
+    /// for a moment before it returns the record to `queued`. Nil when there is no such image.
+    package func imageOnceSettled(_ id: String) async throws -> [String: Any]? {
+        var image = try await image(id)
+        for _ in 0..<30 where image?["status"] as? String == "saving" {
+            try await Task.sleep(for: .milliseconds(500))
+            image = try await self.image(id)
+        }
+        return image
+    }
+
     package func patch(_ id: String, _ operations: [[String: Any]]) async throws {
         try await call(
             "PATCH",
