@@ -75,6 +75,7 @@ let package = Package(
             dependencies: [
                 "SyncEngine",
                 "CatalogDiff",
+                "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -86,9 +87,23 @@ let package = Package(
             exclude: ["Fixtures"],
             swiftSettings: strict
         ),
+        // What the CLI and live-region suites share: running the built binary, scratch folders, the fault
+        // proxy, the real regions' test client and the "needs real servers" trait. Not a product.
+        .target(
+            name: "TestSupport",
+            path: "Tests/Support",
+            swiftSettings: strict
+        ),
+        // The built binary where no server is needed: usage, help, job files, dumps, locks, TLS, deploy/.
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["glance-replicator", "TestSupport", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
+        // The built binary against the real Glance regions, Keystone and the old Glance of scripts/test.
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["glance-replicator", .product(name: "Yams", package: "Yams")],
+            dependencies: ["glance-replicator", "TestSupport"],
             swiftSettings: strict
         ),
     ],

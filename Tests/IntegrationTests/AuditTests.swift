@@ -6,7 +6,7 @@ import Testing
 @Suite(
     "Audits between real Glance regions",
     .serialized,
-    .enabled(if: RealRegions.available, "no Glance regions: run scripts/test")
+    .needsRealRegions
 )
 struct AuditTests {
     let a: GlanceTestClient

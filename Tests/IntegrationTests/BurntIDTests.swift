@@ -6,7 +6,7 @@ import Testing
 @Suite(
     "Burnt ids on a real Glance region",
     .serialized,
-    .enabled(if: RealRegions.available, "no Glance regions: run scripts/test")
+    .needsRealRegions
 )
 struct BurntIDTests {
     let a: GlanceTestClient

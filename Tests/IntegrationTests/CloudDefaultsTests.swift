@@ -6,7 +6,7 @@ import Testing
 @Suite(
     "OS_CLOUD and OS_REGION_NAME name cloud: locations",
     .serialized,
-    .enabled(if: KeystoneCloud.available, "no Keystone: run scripts/test (KEYSTONE_CLOUDS_YAML)")
+    .needs("no Keystone: run scripts/test (KEYSTONE_CLOUDS_YAML)") { KeystoneCloud.present }
 )
 struct CloudDefaultsTests {
     let cloud: KeystoneCloud

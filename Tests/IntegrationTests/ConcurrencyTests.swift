@@ -36,7 +36,7 @@ extension ReplicationTests {
         }
 
         func stateArguments() -> (arguments: [String], spool: String) {
-            let base = FileManager.default.temporaryDirectory.appendingPathComponent("conc-\(UUID().uuidString)")
+            let base = ScratchDirectory.unusedURL("conc")
             let spool = base.appendingPathComponent("spool").path
             return (["--state", base.appendingPathComponent("state.sqlite").path, "--spool", spool], spool)
         }

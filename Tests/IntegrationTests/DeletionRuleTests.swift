@@ -26,11 +26,7 @@ extension ReplicationTests {
             #expect(try run.images()[id]?["result"] as? String == "failed")
             // Kept, and back in `queued` once Glance has noticed the failed upload (on MariaDB it may still say
             // `saving` for a moment when the run ends).
-            var kept = try #require(try await b.image(id))
-            for _ in 0..<30 where kept["status"] as? String == "saving" {
-                try await Task.sleep(for: .milliseconds(500))
-                kept = try #require(try await b.image(id))
-            }
+            let kept = try #require(try await b.imageOnceSettled(id))
             #expect(kept["status"] as? String == "queued")
         }
 

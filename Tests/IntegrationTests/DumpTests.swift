@@ -5,7 +5,7 @@ import Testing
 @Suite(
     "Dumps between real Glance regions",
     .serialized,
-    .enabled(if: RealRegions.available, "no Glance regions: run scripts/test")
+    .needsRealRegions
 )
 struct DumpTests {
     let a: GlanceTestClient

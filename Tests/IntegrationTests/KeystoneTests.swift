@@ -6,7 +6,7 @@ import Testing
 @Suite(
     "Clouds of clouds.yaml with a real Keystone",
     .serialized,
-    .enabled(if: KeystoneCloud.available, "no Keystone: run scripts/test (KEYSTONE_CLOUDS_YAML)")
+    .needs("no Keystone: run scripts/test (KEYSTONE_CLOUDS_YAML)") { KeystoneCloud.present }
 )
 struct KeystoneTests {
     let cloud: KeystoneCloud
@@ -121,7 +121,7 @@ struct KeystoneTests {
         Int(ProcessInfo.processInfo.environment["KEYSTONE_TOKEN_EXPIRATION"] ?? "") ?? 3600
     }
 
-    @Test(.enabled(if: tokenLifetime <= 30 || RealRegions.required, "KEYSTONE_TOKEN_EXPIRATION is over 30 s"))
+    @Test(.needs("KEYSTONE_TOKEN_EXPIRATION is over 30 s") { tokenLifetime <= 30 })
     func runLongerThanATokensLifeCompletes() async throws {
         let lifetime = Self.tokenLifetime
         try #require(lifetime <= 30, "KEYSTONE_TOKEN_EXPIRATION is \(lifetime) s: the run would not outlive a token")
@@ -146,7 +146,7 @@ struct KeystoneTests {
 
     /// Four copies at once share the cloud's token while it expires: the run outlives it, the token is renewed
     /// once for all of them, and every copy lands.
-    @Test(.enabled(if: tokenLifetime <= 30 || RealRegions.required, "KEYSTONE_TOKEN_EXPIRATION is over 30 s"))
+    @Test(.needs("KEYSTONE_TOKEN_EXPIRATION is over 30 s") { tokenLifetime <= 30 })
     func severalTransfersOutliveTheirTokenTogether() async throws {
         let lifetime = Self.tokenLifetime
         try #require(lifetime <= 30, "KEYSTONE_TOKEN_EXPIRATION is \(lifetime) s: the run would not outlive a token")
@@ -346,7 +346,7 @@ struct KeystoneTests {
                 expect: [200]
             )
         }
-        let map = FileManager.default.temporaryDirectory.appendingPathComponent("members-\(id).yaml").path
+        let map = ScratchDirectory.unusedURL("members").appendingPathExtension("yaml").path
         try "partner-2: partner-b\n".write(toFile: map, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: map) }
         let arguments = [

@@ -8,10 +8,7 @@ extension ReplicationTests {
     @Suite(
         "An older Glance (19.0.4, API v2.9) on either side",
         .serialized,
-        .enabled(
-            if: ProcessInfo.processInfo.environment["GLANCE_OLD_URL"] != nil || RealRegions.required,
-            "no old Glance: run scripts/test"
-        )
+        .needsServers("GLANCE_OLD_URL")
     )
     struct OldGlanceTests {
         let a: GlanceTestClient

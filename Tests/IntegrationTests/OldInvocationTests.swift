@@ -7,7 +7,7 @@ import Testing
 @Suite(
     "The old tool's invocations and dumps against real Glance regions",
     .serialized,
-    .enabled(if: RealRegions.available, "no Glance regions: run scripts/test")
+    .needsRealRegions
 )
 struct OldInvocationTests {
     let a: GlanceTestClient
@@ -224,7 +224,7 @@ struct OldInvocationTests {
 
 /// The md5 hex digest of `data`, from coreutils' md5sum (independent of the code under test).
 func md5(_ data: Data) -> String {
-    let input = FileManager.default.temporaryDirectory.appendingPathComponent("md5-\(UUID().uuidString)")
+    let input = ScratchDirectory.unusedURL("md5")
     try? data.write(to: input)
     defer { try? FileManager.default.removeItem(at: input) }
     let process = Process()

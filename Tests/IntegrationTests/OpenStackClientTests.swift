@@ -8,10 +8,9 @@ import Testing
 @Suite(
     "The openstack client sees the same images in every region",
     .serialized,
-    .enabled(
-        if: KeystoneCloud.available,
-        "no Keystone: run scripts/test (KEYSTONE_CLOUDS_YAML; it also exports OPENSTACK_CLIENT, required here)"
-    )
+    .needs("no Keystone: run scripts/test (KEYSTONE_CLOUDS_YAML; it also exports OPENSTACK_CLIENT, required here)") {
+        KeystoneCloud.present
+    }
 )
 struct OpenStackClientTests {
     let osc: OpenStackCLI

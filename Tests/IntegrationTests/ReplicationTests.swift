@@ -6,7 +6,7 @@ import Testing
 @Suite(
     "Replication between real Glance regions",
     .serialized,
-    .enabled(if: RealRegions.available, "no Glance regions: run scripts/test")
+    .needsRealRegions
 )
 struct ReplicationTests {
     let a: GlanceTestClient
@@ -281,7 +281,7 @@ struct ReplicationTests {
         let data = randomData(48 * 1024 * 1024 + 17)
         try await a.seed(id, data: data, ["name": "big", "visibility": "public"])
         let proxy = try FaultProxy(upstream: a.root, ["--throttle", "\(12 << 20)"])
-        let spoolDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("big-\(UUID().uuidString)")
+        let spoolDirectory = ScratchDirectory.unusedURL("big")
         let run = try CLIRunner.start(
             ["replicate", "127.0.0.1:\(proxy.port)", b.root, "--spool", spool, "--spool", spoolDirectory.path]
         )

@@ -6,7 +6,7 @@ import Testing
 @Suite(
     "Report files from real runs",
     .serialized,
-    .enabled(if: RealRegions.available, "no Glance regions: run scripts/test")
+    .needsRealRegions
 )
 struct ReportFileTests {
     let a: GlanceTestClient
@@ -96,12 +96,7 @@ struct ReportFileTests {
         #expect(invalid.stderr.contains("'extra' is a required property"))
     }
 
-    @Test(
-        .enabled(
-            if: Chromium.path != nil || RealRegions.required,
-            "chromium is not installed (scripts/install-deps installs it)"
-        )
-    )
+    @Test(.needs("chromium is not installed (scripts/install-deps installs it)") { Chromium.path != nil })
     func htmlReportRendersInAHeadlessBrowser() async throws {
         try #require(Chromium.path != nil, "chromium is not installed (scripts/install-deps installs it)")
         let ids = try await seedEveryState()

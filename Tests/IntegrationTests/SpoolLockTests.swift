@@ -11,7 +11,7 @@ import Glibc
 @Suite(
     "Spool files belong to one process",
     .serialized,
-    .enabled(if: RealRegions.available && RealRegions.c != nil, "no Glance regions: run scripts/test")
+    .needsServers("GLANCE_REGION_A_URL", "GLANCE_REGION_B_URL", "GLANCE_REGION_C_URL")
 )
 struct SpoolLockTests {
     @Test func aSecondJobSkipsAnImageWhoseSpoolFileIsHeld() async throws {

@@ -24,7 +24,7 @@ extension ReplicationTests {
 
         /// A fresh journal and spool for one test.
         func stateArguments() -> [String] {
-            let base = FileManager.default.temporaryDirectory.appendingPathComponent("sync-\(UUID().uuidString)")
+            let base = ScratchDirectory.unusedURL("sync")
             return [
                 "--state", base.appendingPathComponent("state.sqlite").path, "--spool",
                 base.appendingPathComponent("spool").path,
@@ -330,7 +330,7 @@ extension ReplicationTests {
 
         @Test func aJobFileNamesTheRegions() async throws {
             let x = try await seed(a, size: 1000, name: "from-a-by-job")
-            let file = FileManager.default.temporaryDirectory.appendingPathComponent("mesh-\(UUID().uuidString).yaml")
+            let file = ScratchDirectory.unusedURL("mesh").appendingPathExtension("yaml")
             try "regions: [\(a.root), \(b.root), \(c.root)]\ndry-run: true\nformat: json\n".write(
                 to: file,
                 atomically: true,

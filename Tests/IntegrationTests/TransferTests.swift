@@ -28,7 +28,7 @@ extension ReplicationTests {
 
         /// A fresh journal and spool for one test.
         func stateArguments() -> [String] {
-            let base = FileManager.default.temporaryDirectory.appendingPathComponent("transfer-\(UUID().uuidString)")
+            let base = ScratchDirectory.unusedURL("transfer")
             return [
                 "--state", base.appendingPathComponent("state.sqlite").path, "--spool",
                 base.appendingPathComponent("spool").path,
@@ -384,7 +384,7 @@ extension ReplicationTests {
             let c = try #require(RealRegions.c, "GLANCE_REGION_C_URL is not set: scripts/test starts a third region")
             let (id, data) = try await seed(size: 4 * Self.mib, name: "job-limited")
             let state = stateArguments()
-            let file = FileManager.default.temporaryDirectory.appendingPathComponent("job-\(UUID().uuidString).yaml")
+            let file = ScratchDirectory.unusedURL("job").appendingPathExtension("yaml")
             try """
             source: \(a.root)
             targets: [\(b.root), \(c.root)]

@@ -6,7 +6,7 @@ import Testing
 @Suite(
     "Unattended runs between real Glance regions",
     .serialized,
-    .enabled(if: RealRegions.available, "no Glance regions: run scripts/test")
+    .needsRealRegions
 )
 struct UnattendedTests {
     let a: GlanceTestClient
@@ -15,7 +15,7 @@ struct UnattendedTests {
 
     init() async throws {
         (a, b) = try await RealRegions.emptiedAB()
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("unattended-\(UUID().uuidString)")
+        folder = ScratchDirectory.unusedURL("unattended")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     }
 

@@ -306,7 +306,7 @@ struct CloudsFileTests {
 
 /// A clouds.yaml in the temporary directory, for the lookup through OS_CLIENT_CONFIG_FILE.
 private func writeClouds(_ yaml: String) throws -> String {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("clouds-\(UUID().uuidString).yaml").path
+    let path = ScratchDirectory.unusedURL("clouds").appendingPathExtension("yaml").path
     try yaml.write(toFile: path, atomically: true, encoding: .utf8)
     return path
 }

@@ -10,7 +10,7 @@ struct DumpDirectoryTests {
     let root: URL
 
     init() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("dump-\(UUID().uuidString)")
+        root = ScratchDirectory.unusedURL("dump")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
     }
 

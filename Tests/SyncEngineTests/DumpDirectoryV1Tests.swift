@@ -13,7 +13,7 @@ struct DumpDirectoryV1Tests {
     let root: URL
 
     init() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("olddump-\(UUID().uuidString)")
+        root = ScratchDirectory.unusedURL("olddump")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
     }
 

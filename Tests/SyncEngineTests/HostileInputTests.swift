@@ -53,7 +53,7 @@ private func withHostilePair(
 }
 
 private func scratchDirectory() throws -> String {
-    let path = NSTemporaryDirectory() + "/hostile-\(UUID().uuidString)"
+    let path = ScratchDirectory.unusedURL("hostile").path
     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     return path
 }

@@ -6,8 +6,7 @@ import Testing
 
 @Suite("State journal")
 struct JournalTests {
-    let path = FileManager.default.temporaryDirectory
-        .appendingPathComponent("journal-\(UUID().uuidString)/state.sqlite").path
+    let path = ScratchDirectory.unusedURL("journal").appendingPathComponent("state.sqlite").path
 
     let image = ImageRecord(id: "1b2c", name: "debian", status: "active", size: 42, checksum: "abc")
 

@@ -7,7 +7,7 @@ import Testing
 /// The files the tool writes: private, never through a planted link, and the spool held by one process.
 @Suite("Own files: modes, links, spool locks, stale spool files, read-only status")
 struct OwnFileTests {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("own-\(UUID().uuidString)").path
+    let folder = ScratchDirectory.unusedURL("own").path
 
     private func mode(_ path: String) throws -> Int {
         let attributes = try FileManager.default.attributesOfItem(atPath: path)

@@ -6,7 +6,7 @@ import Testing
 
 @Suite("Spool: file, feed and reader")
 struct SpoolTests {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("spool-\(UUID().uuidString)/x.part").path
+    let path = ScratchDirectory.unusedURL("spool").appendingPathComponent("x.part").path
 
     func bytes(_ count: Int, from start: Int = 0) -> ByteBuffer {
         ByteBuffer(bytes: (start..<(start + count)).map { UInt8(truncatingIfNeeded: $0 &* 31) })

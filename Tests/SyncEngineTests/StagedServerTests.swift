@@ -28,7 +28,7 @@ private let secondID = "22222222-2222-4222-8222-222222222222"
 
 /// Runs `body` with a client of the staged server; the client and the server are shut down however it ends.
 /// The HTTP client has the configuration a real run uses (HTTP/1.1 only, no connection-establishment retries).
-private func withStagedGlance(
+func withStagedGlance(
     _ responses: [StagedResponse],
     token: String? = "staged-token",
     attempts: Int = 3,

@@ -110,7 +110,7 @@ struct TLSTests {
     /// OS_CACERT or the system CAs.
     @Test func aCloudsTLSSettingsStayWithTheCloud() throws {
         let certificates = try certificates()
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("clouds-\(UUID().uuidString).yaml")
+        let path = ScratchDirectory.unusedURL("clouds").appendingPathExtension("yaml")
             .path
         try """
         clouds:

@@ -27,7 +27,7 @@ struct TestCertificates: Sendable {
     }
 
     private static func make() -> Result<TestCertificates, OpenSSLFailure> {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("certs-\(UUID().uuidString)").path
+        let folder = ScratchDirectory.unusedURL("certs").path
         let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

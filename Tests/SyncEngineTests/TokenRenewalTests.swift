@@ -31,7 +31,7 @@ private let emptyListing = StagedResponse.json(#"{"images": [], "schema": "/v2/s
 
 /// A clouds.yaml naming the staged Keystone, found through OS_CLIENT_CONFIG_FILE as an operator's would be.
 private func cloudsFile(keystone: StagedGlance) throws -> String {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("clouds-\(UUID().uuidString).yaml").path
+    let path = ScratchDirectory.unusedURL("clouds").appendingPathExtension("yaml").path
     let yaml = """
         clouds:
           staged:

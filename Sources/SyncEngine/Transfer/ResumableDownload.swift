@@ -20,9 +20,16 @@ struct ResumableDownload: AsyncSequence, Sendable {
     var offset: Int64 = 0
     let maxResumes: Int
     let logger: Logger
+    /// How long the whole download may take; nil for `GlanceClient.allowance` of the bytes still to come
+    /// (tests name a short one).
+    var allowance: TimeAmount? = nil
 
     func makeAsyncIterator() -> Iterator {
         Iterator(download: self)
+    }
+
+    var totalAllowance: TimeAmount {
+        allowance ?? GlanceClient.allowance(forBytes: size - offset)
     }
 
     struct Iterator: AsyncIteratorProtocol {
@@ -36,8 +43,7 @@ struct ResumableDownload: AsyncSequence, Sendable {
 
         init(download: ResumableDownload) {
             self.download = download
-            deadline =
-                .now + .nanoseconds(GlanceClient.allowance(forBytes: download.size - download.offset).nanoseconds)
+            deadline = .now + .nanoseconds(download.totalAllowance.nanoseconds)
             self.machine = DownloadStateMachine(
                 size: download.size,
                 maxResumes: download.maxResumes,
@@ -51,7 +57,7 @@ struct ResumableDownload: AsyncSequence, Sendable {
             while true {
                 guard ContinuousClock.now < deadline else {
                     body = nil
-                    let allowed = GlanceClient.allowance(forBytes: download.size - download.offset)
+                    let allowed = download.totalAllowance
                     throw ReplicatorError.unreachable(
                         download.client.endpoint.root,
                         reason: "the download of image \(download.imageID) took longer than it may in all "

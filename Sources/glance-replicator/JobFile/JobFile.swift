@@ -38,6 +38,12 @@ struct JobFile {
         } catch {
             throw .invalidOption("cannot read the job file \(path): \(error.localizedDescription)")
         }
+        try self.init(parsing: text, path: path)
+    }
+
+    /// Checks a job file's text (`path` names it in error lines): a mapping of option names to scalars or
+    /// lists. What `scripts/fuzz` feeds the `job-file` target.
+    init(parsing text: String, path: String) throws(ReplicatorError) {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)

@@ -1,5 +1,4 @@
 import Foundation
-import NIOSSL
 
 extension CloudConfig.TLS {
     /// A cloud's TLS keys read the way openstacksdk reads them: `verify` is true, false or the path of a CA
@@ -45,16 +44,6 @@ extension CloudConfig.TLS {
 
     static func expandingTilde(_ path: String) -> String {
         (path as NSString).expandingTildeInPath
-    }
-
-    /// What requests to this side send as their TLS configuration: nil for the HTTP client's default
-    /// (system CAs, verified), else the named CA bundle or, when asked, no verification at all.
-    var configuration: TLSConfiguration? {
-        guard self != .system else { return nil }
-        var configuration = TLSConfiguration.makeClientConfiguration()
-        if let caFile { configuration.trustRoots = .file(caFile) }
-        if !verify { configuration.certificateVerification = .none }
-        return configuration
     }
 
     /// Refuses a CA bundle that cannot be read, before anything is sent.

@@ -12,7 +12,7 @@ struct LockTests {
     let folder: URL
 
     init() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("lock-\(UUID().uuidString)")
+        folder = ScratchDirectory.unusedURL("lock")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     }
 

@@ -17,7 +17,7 @@ struct TLSCommandLineTests {
         let child: ChildProcess
 
         init() throws {
-            folder = FileManager.default.temporaryDirectory.appendingPathComponent("tls-cli-\(UUID().uuidString)")
+            folder = ScratchDirectory.unusedURL("tls-cli")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             let made = try CLIRunner.runTool(
                 [

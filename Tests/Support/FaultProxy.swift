@@ -6,15 +6,15 @@ import Glibc
 
 /// `scripts/fault-proxy` between the tool and a real region: breaks downloads on purpose and counts
 /// what the source sent.
-final class FaultProxy {
-    let child: ChildProcess
-    let port: Int
-    let statsFile: URL
+package final class FaultProxy {
+    package let child: ChildProcess
+    package let port: Int
+    package let statsFile: URL
 
     /// Starts the proxy in front of `upstream` (a region root URL) with the given fault flags.
-    init(upstream: String, _ flags: [String]) throws {
+    package init(upstream: String, _ flags: [String]) throws {
         let url = try requireURLImpl(upstream)
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("fault-proxy-\(UUID().uuidString)")
+        let base = ScratchDirectory.unusedURL("fault-proxy")
         statsFile = base.appendingPathExtension("json")
         let output = base.appendingPathExtension("out")
         var scripts = URL(fileURLWithPath: #filePath)
@@ -47,19 +47,19 @@ final class FaultProxy {
         port = found
     }
 
-    var root: String { "http://127.0.0.1:\(port)" }
+    package var root: String { "http://127.0.0.1:\(port)" }
 
     /// The proxy's counters: connections, downloads, download_body_bytes, resets, flips, fail_503, ranges.
-    func stats() throws -> [String: Any] {
+    package func stats() throws -> [String: Any] {
         try JSONSerialization.jsonObject(with: Data(contentsOf: statsFile)) as? [String: Any] ?? [:]
     }
 
-    func count(_ key: String) throws -> Int { try stats()[key] as? Int ?? -1 }
+    package func count(_ key: String) throws -> Int { try stats()[key] as? Int ?? -1 }
 
     private var stopped = false
 
     /// Stops the proxy (its counters stay readable); the port is free again afterwards.
-    func stop() {
+    package func stop() {
         guard !stopped else { return }
         stopped = true
         child.kill(SIGTERM)  // the proxy writes its final counters on SIGTERM

@@ -7,18 +7,18 @@ import FoundationNetworking
 
 /// The real Glance regions the integration tests run against, started by `scripts/test`
 /// (`scripts/glance-regions up`), which exports their URLs and data directory.
-enum RealRegions {
-    static let environment = ProcessInfo.processInfo.environment
+package enum RealRegions {
+    package static let environment = ProcessInfo.processInfo.environment
 
-    static var a: GlanceTestClient? { environment["GLANCE_REGION_A_URL"].map(GlanceTestClient.init) }
-    static var b: GlanceTestClient? { environment["GLANCE_REGION_B_URL"].map(GlanceTestClient.init) }
+    package static var a: GlanceTestClient? { environment["GLANCE_REGION_A_URL"].map(GlanceTestClient.init) }
+    package static var b: GlanceTestClient? { environment["GLANCE_REGION_B_URL"].map(GlanceTestClient.init) }
     /// A third region, for fan-out (`replicate SOURCE T1 T2`).
-    static var c: GlanceTestClient? { environment["GLANCE_REGION_C_URL"].map(GlanceTestClient.init) }
+    package static var c: GlanceTestClient? { environment["GLANCE_REGION_C_URL"].map(GlanceTestClient.init) }
     /// Where the regions keep their data (`regions/<name>/images/<id>` for the file store).
-    static var home: String? { environment["GLANCE_HOME"] }
+    package static var home: String? { environment["GLANCE_HOME"] }
 
     /// Regions A and B with empty catalogs: every suite that writes to them starts each test from there.
-    static func emptiedAB() async throws -> (GlanceTestClient, GlanceTestClient) {
+    package static func emptiedAB() async throws -> (GlanceTestClient, GlanceTestClient) {
         let a = try #require(Self.a, "GLANCE_REGION_A_URL is not set")
         let b = try #require(Self.b, "GLANCE_REGION_B_URL is not set")
         try await a.wipe()
@@ -27,28 +27,30 @@ enum RealRegions {
     }
 
     /// Without regions the suite is skipped with a reason, unless the test script demands it run.
-    static var available: Bool {
+    package static var available: Bool {
         a != nil && b != nil || required
     }
 
     /// `scripts/test` sets GLANCE_REPLICATOR_REQUIRE_INTEGRATION=1: then every suite or test that would be
     /// skipped for want of its servers (regions, Keystone, the old Glance, Chromium, short tokens) runs and
     /// fails instead, so that a green run proves they all ran.
-    static var required: Bool { environment["GLANCE_REPLICATOR_REQUIRE_INTEGRATION"] == "1" }
+    package static var required: Bool { environment["GLANCE_REPLICATOR_REQUIRE_INTEGRATION"] == "1" }
 }
 
 /// A minimal Glance v2 client for arranging and inspecting test state, independent of the code under test.
-struct GlanceTestClient: Sendable {
-    let root: String
+package struct GlanceTestClient: Sendable {
+    package let root: String
 
-    init(_ root: String) { self.root = root }
+    package init(_ root: String) { self.root = root }
 
-    struct HTTPFailure: Error, CustomStringConvertible {
-        var description: String
+    package struct HTTPFailure: Error, CustomStringConvertible {
+        package var description: String
+
+        package init(description: String) { self.description = description }
     }
 
     @discardableResult
-    func call(
+    package func call(
         _ method: String,
         _ path: String,
         body: Data? = nil,
@@ -72,14 +74,14 @@ struct GlanceTestClient: Sendable {
     }
 
     /// Creates an image record; `fields` are Glance JSON fields (custom properties included).
-    func create(_ fields: [String: Any]) async throws {
+    package func create(_ fields: [String: Any]) async throws {
         var fields = fields
         fields["disk_format"] = fields["disk_format"] ?? "raw"
         fields["container_format"] = fields["container_format"] ?? "bare"
         try await call("POST", "/v2/images", body: JSONSerialization.data(withJSONObject: fields), expect: [201])
     }
 
-    func upload(_ id: String, _ data: Data) async throws {
+    package func upload(_ id: String, _ data: Data) async throws {
         try await call(
             "PUT",
             "/v2/images/\(id)/file",
@@ -90,7 +92,7 @@ struct GlanceTestClient: Sendable {
     }
 
     /// Creates an active image holding `data`.
-    func seed(_ id: String, data: Data, _ fields: [String: Any]) async throws {
+    package func seed(_ id: String, data: Data, _ fields: [String: Any]) async throws {
         var fields = fields
         fields["id"] = id
         let protected = fields.removeValue(forKey: "protected") as? Bool ?? false
@@ -99,12 +101,23 @@ struct GlanceTestClient: Sendable {
         if protected { try await patch(id, [["op": "replace", "path": "/protected", "value": true]]) }
     }
 
-    func image(_ id: String) async throws -> [String: Any]? {
+    package func image(_ id: String) async throws -> [String: Any]? {
         let (status, data) = try await call("GET", "/v2/images/\(id)", expect: [200, 404])
         return status == 404 ? nil : try JSONSerialization.jsonObject(with: data) as? [String: Any]
     }
 
-    func patch(_ id: String, _ operations: [[String: Any]]) async throws {
+    /// The image once Glance has settled a failed upload into it: on MariaDB a region may still say `saving`
+    /// for a moment before it returns the record to `queued`. Nil when there is no such image.
+    package func imageOnceSettled(_ id: String) async throws -> [String: Any]? {
+        var image = try await image(id)
+        for _ in 0..<30 where image?["status"] as? String == "saving" {
+            try await Task.sleep(for: .milliseconds(500))
+            image = try await self.image(id)
+        }
+        return image
+    }
+
+    package func patch(_ id: String, _ operations: [[String: Any]]) async throws {
         try await call(
             "PATCH",
             "/v2/images/\(id)",
@@ -114,12 +127,12 @@ struct GlanceTestClient: Sendable {
         )
     }
 
-    func data(_ id: String) async throws -> Data {
+    package func data(_ id: String) async throws -> Data {
         try await call("GET", "/v2/images/\(id)/file", expect: [200]).1
     }
 
     /// Every image, hidden ones and every visibility included.
-    func allImages() async throws -> [[String: Any]] {
+    package func allImages() async throws -> [[String: Any]] {
         var result: [[String: Any]] = []
         for hidden in ["false", "true"] {
             var marker = ""
@@ -140,7 +153,7 @@ struct GlanceTestClient: Sendable {
     }
 
     /// Deletes every image (unprotecting first), so each test starts from an empty catalog.
-    func wipe() async throws {
+    package func wipe() async throws {
         for image in try await allImages() {
             guard let id = image["id"] as? String else { continue }
             if image["protected"] as? Bool == true {
@@ -152,7 +165,7 @@ struct GlanceTestClient: Sendable {
 }
 
 /// Random bytes of a given size (image data Glance accepts as `raw`).
-func randomData(_ count: Int) -> Data {
+package func randomData(_ count: Int) -> Data {
     var generator = SystemRandomNumberGenerator()
     var data = Data(count: count)
     data.withUnsafeMutableBytes { raw in
@@ -169,4 +182,4 @@ func randomData(_ count: Int) -> Data {
     return data
 }
 
-func newID() -> String { UUID().uuidString.lowercased() }
+package func newID() -> String { UUID().uuidString.lowercased() }

@@ -1,13 +1,13 @@
 import Foundation
 
 /// Runs the built `glance-replicator` binary as a user would and captures what it prints.
-struct CLIResult {
-    var status: Int32
-    var stdout: String
-    var stderr: String
+package struct CLIResult {
+    package var status: Int32
+    package var stdout: String
+    package var stderr: String
 
     /// The `--format json` document.
-    func json() throws -> [String: Any] {
+    package func json() throws -> [String: Any] {
         guard let object = try JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any] else {
             throw CLIRunner.Failure(description: "stdout is not a JSON object: \(stdout.prefix(500))")
         }
@@ -15,7 +15,7 @@ struct CLIResult {
     }
 
     /// The first target's image entries by id.
-    func images() throws -> [String: [String: Any]] {
+    package func images() throws -> [String: [String: Any]] {
         let targets = try json()["targets"] as? [[String: Any]] ?? []
         let images = targets.first?["images"] as? [[String: Any]] ?? []
         return Dictionary(
@@ -23,19 +23,21 @@ struct CLIResult {
         )
     }
 
-    func summary() throws -> [String: Int] {
+    package func summary() throws -> [String: Int] {
         let targets = try json()["targets"] as? [[String: Any]] ?? []
         return targets.first?["summary"] as? [String: Int] ?? [:]
     }
 }
 
-enum CLIRunner {
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+package enum CLIRunner {
+    package struct Failure: Error, CustomStringConvertible {
+        package var description: String
+
+        package init(description: String) { self.description = description }
     }
 
     /// The binary beside the test bundle in the build products folder, or GLANCE_REPLICATOR_BIN.
-    static var binary: URL {
+    package static var binary: URL {
         if let path = ProcessInfo.processInfo.environment["GLANCE_REPLICATOR_BIN"] {
             return URL(fileURLWithPath: path)
         }
@@ -50,12 +52,21 @@ enum CLIRunner {
 
     /// Runs as a user would: the default `--concurrency` (4) unless a test names one. The test regions keep
     /// their catalogs in MariaDB, as production Glance does (scripts/glance-regions).
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> CLIResult {
-        try start(arguments, environment: environment).finish()
+    /// `launcher` runs the binary under another program (e.g. a shell that sets a resource limit first).
+    package static func run(
+        _ arguments: [String],
+        environment: [String: String] = [:],
+        launcher: [String] = []
+    ) throws -> CLIResult {
+        try start(arguments, environment: environment, launcher: launcher).finish()
     }
 
     /// Starts the binary and returns at once (for tests that signal or kill it mid-run).
-    static func start(_ arguments: [String], environment: [String: String] = [:]) throws -> RunningCLI {
+    package static func start(
+        _ arguments: [String],
+        environment: [String: String] = [:],
+        launcher: [String] = []
+    ) throws -> RunningCLI {
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "OS_AUTH_TOKEN")
         // The journal and spool of the test process, never the user's: runs within one test process share
@@ -63,29 +74,32 @@ enum CLIRunner {
         env["XDG_STATE_HOME"] = stateHome.appendingPathComponent("state").path
         env["XDG_CACHE_HOME"] = stateHome.appendingPathComponent("cache").path
         env.merge(environment) { $1 }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)")
+        let directory = ScratchDirectory.unusedURL("cli")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let out = directory.appendingPathComponent("stdout")
         let err = directory.appendingPathComponent("stderr")
-        let child = try ChildProcess([binary.path] + arguments, environment: env, stdout: out.path, stderr: err.path)
+        let child = try ChildProcess(
+            launcher + [binary.path] + arguments,
+            environment: env,
+            stdout: out.path,
+            stderr: err.path
+        )
         return RunningCLI(child: child, directory: directory)
     }
 
     /// XDG_STATE_HOME and XDG_CACHE_HOME of every run in this test process.
-    static let stateHome = FileManager.default.temporaryDirectory.appendingPathComponent(
-        "glance-replicator-tests-\(getpid())"
-    )
+    package static let stateHome = ScratchDirectory.processRoot
 }
 
 /// A run of the binary under way.
-struct RunningCLI {
-    let child: ChildProcess
-    let directory: URL
+package struct RunningCLI {
+    package let child: ChildProcess
+    package let directory: URL
 
-    func signal(_ number: Int32) { child.kill(number) }
+    package func signal(_ number: Int32) { child.kill(number) }
 
     /// Waits for the exit and returns what the run printed.
-    func finish() throws -> CLIResult {
+    package func finish() throws -> CLIResult {
         let status = child.wait()
         defer { try? FileManager.default.removeItem(at: directory) }
         return CLIResult(
@@ -96,7 +110,7 @@ struct RunningCLI {
     }
 
     /// The stderr written so far.
-    func stderrSoFar() -> String {
+    package func stderrSoFar() -> String {
         (try? String(contentsOf: directory.appendingPathComponent("stderr"), encoding: .utf8)) ?? ""
     }
 }

@@ -6,7 +6,7 @@ import Testing
 @Suite("Job files")
 struct JobFileTests {
     func jobFile(_ text: String) throws -> String {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("job-\(UUID().uuidString).yaml")
+        let url = ScratchDirectory.unusedURL("job").appendingPathExtension("yaml")
         try text.write(to: url, atomically: true, encoding: .utf8)
         return url.path
     }

@@ -7,11 +7,11 @@ import Glibc
 /// A TCP port on 127.0.0.1 that accepts connections (the kernel completes them from the backlog) and never
 /// answers: a run pointed at it stays busy, holding its lock, until its read timeout, so a test can start a
 /// second run of the same job meanwhile.
-final class HungListener {
-    let port: Int
+package final class HungListener {
+    package let port: Int
     private let descriptor: Int32
 
-    init() throws {
+    package init() throws {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)

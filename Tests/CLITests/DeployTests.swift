@@ -128,7 +128,7 @@ struct DeployTests {
 
     @Test(arguments: DeployTests.invocations())
     func commandLineIsAcceptedByTheBinary(_ invocation: Invocation) throws {
-        let etc = FileManager.default.temporaryDirectory.appendingPathComponent("etc-\(UUID().uuidString)")
+        let etc = ScratchDirectory.unusedURL("etc")
         try FileManager.default.createDirectory(at: etc, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: etc) }
         for (name, text) in invocation.configFiles {

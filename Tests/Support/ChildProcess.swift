@@ -6,11 +6,11 @@ import Glibc
 
 /// A child process started with posix_spawn and reaped with waitpid. Foundation's `Process` is not used:
 /// with several children alive at once its `waitUntilExit` was seen to hang on Linux.
-struct ChildProcess {
-    let pid: pid_t
+package struct ChildProcess {
+    package let pid: pid_t
 
     /// Starts `arguments[0]` (looked up in PATH) with stdin from /dev/null and stdout/stderr to files.
-    init(_ arguments: [String], environment: [String: String], stdout: String, stderr: String) throws {
+    package init(_ arguments: [String], environment: [String: String], stdout: String, stderr: String) throws {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -45,14 +45,14 @@ struct ChildProcess {
     }
 
     /// Waits for the exit and returns the exit status (128 + signal when killed).
-    func wait() -> Int32 {
+    package func wait() -> Int32 {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
         if status & 0x7f == 0 { return (status >> 8) & 0xff }
         return 128 + (status & 0x7f)
     }
 
-    func kill(_ signal: Int32 = SIGKILL) {
+    package func kill(_ signal: Int32 = SIGKILL) {
         _ = Glibc.kill(pid, signal)
     }
 }
