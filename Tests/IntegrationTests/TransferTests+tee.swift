@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The spool as a tee (`--spool auto`): uploads fed from memory as the bytes arrive, the file written beside
 /// them and read back only by a target that falls behind or repeats its upload. What a user can check: the
 /// bytes each side of a fault proxy saw, and the records on the servers.
@@ -51,5 +55,29 @@ extension ReplicationTests.TransferTests {
         #expect(try source.count("download_body_bytes") == size)
         #expect(try await b.data(id) == data)
         #expect(try await c.data(id) == data)
+    }
+
+    /// The download waits for the upload while it is the slower (a pipe's pace), so more bytes may sit in
+    /// buffers between the source and the spool: a run killed then still reads at most 8 MiB twice in all.
+    @Test func killedWhileTheTargetHoldsTheDownloadBackFetchesAtMostEightMiBTwice() async throws {
+        let size = 40 * Self.mib + 9
+        let (id, data) = try await seed(size: size, name: "killed-held")
+        let state = stateArguments()
+        let source = try FaultProxy(upstream: a.root, [])
+        let port = source.port
+        let first = try CLIRunner.start(["replicate", source.root, b.root, "--bwlimit", "\(b.root)=4M"] + state)
+        try waitForDownload(source, atLeast: 12 * Self.mib)
+        first.signal(SIGKILL)
+        #expect(try first.finish().status == 128 + SIGKILL)
+        let readBefore = try source.count("download_body_bytes")
+        source.stop()
+
+        let again = try FaultProxy(upstream: a.root, ["--listen", "127.0.0.1:\(port)"])
+        let second = try CLIRunner.run(["replicate", again.root, b.root] + state)
+        #expect(second.status == 0, "stderr: \(second.stderr)")
+        let total = readBefore + (try again.count("download_body_bytes"))
+        #expect(total <= size + 8 * Self.mib, "read \(total) bytes over both runs for \(size)")
+        #expect(try await b.data(id) == data)
+        #expect(spoolFiles(state).isEmpty)
     }
 }
