@@ -1,12 +1,19 @@
+import NIOCore
 import Synchronization
 
-/// What the download that fills a spool file tells the uploads that follow it: how many bytes are in the
-/// file, and whether the whole was verified.
+/// What the download that fills a spool file shares with the uploads that follow it: how many bytes are in the
+/// file, the latest of them still in memory, and whether the whole was verified.
+///
+/// A tee: each chunk the download has hashed and written to the file stays in a window of memory (`window`
+/// bytes), and uploads take it from there, so that the file is written once and read back only by an upload
+/// that falls behind the window (a slower target, or one repeating its upload), until it catches up. The
+/// download runs at most `window` bytes ahead of the leading upload in the window, as a pipe would, and freely
+/// while no upload is in it: a slow target never holds the others back, it reads the file instead.
 ///
 /// Uploads are released everything but the last `holdBack` bytes as they arrive, and those last bytes only
 /// once the md5 and multihash of the whole matched the source's record: an upload of corrupt data never
-/// completes, so Glance never activates it. Waiting is by continuation, not polling; a cancelled upload stops
-/// waiting at once.
+/// completes, so Glance never activates it. Waiting is by continuation, not polling; a cancelled upload or
+/// download stops waiting at once.
 final class SpoolFeed: Sendable {
     enum Outcome: Sendable {
         case pending
@@ -14,31 +21,95 @@ final class SpoolFeed: Sendable {
         case failed(ReplicatorError)
     }
 
+    /// What an upload sends next.
+    enum Piece: Sendable, Equatable {
+        /// Bytes from the window, starting at the upload's offset.
+        case memory(ByteBuffer)
+        /// The bytes from the upload's offset to `upTo` are released but no longer in memory: read the file.
+        case file(upTo: Int64)
+        /// Every byte was sent.
+        case end
+    }
+
     private struct State {
         var written: Int64
         var outcome = Outcome.pending
-        var waiters: [Int: CheckedContinuation<Int64, any Error>] = [:]
-        var nextWaiter = 0
+        /// The window: contiguous chunks from `windowStart` to `written`.
+        var chunks = CircularBuffer<ByteBuffer>()
+        var windowStart: Int64
+        var held: Int64 = 0
+        /// Each upload's offset (what it has taken), by the id `join` gave it.
+        var positions: [Int: Int64] = [:]
+        var uploadWaiters: [Int: CheckedContinuation<Void, any Error>] = [:]
+        var downloadWaiter: CheckedContinuation<Void, any Error>?
+        var nextID = 0
     }
 
     let size: Int64
     let holdBack: Int64
+    /// The most bytes kept in memory (0: none, every upload reads the file, as with `--spool always`).
+    let window: Int64
     private let state: Mutex<State>
 
-    init(size: Int64, written: Int64 = 0, holdBack: Int64 = 64 * 1024) {
+    /// The memory window of `--spool auto`: per image copied, whatever the number of targets.
+    static let defaultWindow: Int64 = 4 << 20
+
+    init(size: Int64, written: Int64 = 0, holdBack: Int64 = 64 * 1024, window: Int64 = 0) {
         self.size = size
         self.holdBack = min(holdBack, size)
-        state = Mutex(State(written: written))
+        // More than the held-back bytes, or the leading upload, waiting for them, would hold the download.
+        self.window = window > 0 ? max(window, self.holdBack + 1) : 0
+        state = Mutex(State(written: written, windowStart: written))
     }
 
-    /// The download has put `written` bytes into the file.
+    // MARK: the download's side
+
+    /// The file holds `written` bytes that are not in memory (a spool file left by an earlier run).
     func advance(to written: Int64) {
-        update { $0.written = written }
+        let waiters = state.withLock { state in
+            state.written = written
+            state.chunks.removeAll()
+            state.held = 0
+            state.windowStart = written
+            return Self.takeUploadWaiters(&state)
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Adds a chunk the download has verified so far and written to the file at the current end; waits first
+    /// while the leading upload in the window is `window` bytes behind.
+    func append(_ chunk: ByteBuffer) async throws {
+        while true {
+            if let waiters = state.withLock({ Self.appendIfRoom(chunk, &$0, window: window) }) {
+                for waiter in waiters { waiter.resume() }
+                return
+            }
+            try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                    let ready = state.withLock { state -> Bool in
+                        if Task.isCancelled || Self.hasRoom(state, window: window) { return true }
+                        state.downloadWaiter = continuation
+                        return false
+                    }
+                    if ready { continuation.resume() }
+                }
+            } onCancel: {
+                state.withLock { state in
+                    defer { state.downloadWaiter = nil }
+                    return state.downloadWaiter
+                }?.resume(throwing: CancellationError())
+            }
+            try Task.checkCancellation()
+        }
     }
 
     /// The download ended: verified, or failed with the error every waiting upload now throws.
     func finish(_ outcome: Outcome) {
-        update { $0.outcome = outcome }
+        let waiters = state.withLock { state in
+            state.outcome = outcome
+            return Self.takeUploadWaiters(&state)
+        }
+        for waiter in waiters { waiter.resume() }
     }
 
     var failure: ReplicatorError? {
@@ -48,65 +119,134 @@ final class SpoolFeed: Sendable {
         }
     }
 
-    /// Waits until an upload that has sent `offset` bytes may send more, and returns up to where it may send;
-    /// returns `size` at the end. Throws the download's error if it failed.
-    func releasable(after offset: Int64) async throws -> Int64 {
+    // MARK: the uploads' side
+
+    /// Registers an upload starting at offset 0. Uploads join before the download starts, so that the first
+    /// bytes wait for them in memory.
+    func join() -> Int {
+        state.withLock { state in
+            state.nextID += 1
+            state.positions[state.nextID] = 0
+            return state.nextID
+        }
+    }
+
+    /// The upload ended (sent, failed or cancelled): the download no longer waits for it.
+    func leave(_ upload: Int) {
+        let waiter = state.withLock { state in
+            state.positions.removeValue(forKey: upload)
+            return Self.takeDownloadWaiter(&state, window: window)
+        }
+        waiter?.resume()
+    }
+
+    /// What the upload `upload`, having sent `offset` bytes, sends next; waits until there is something.
+    /// Throws the download's error if it failed.
+    func next(_ upload: Int, at offset: Int64) async throws -> Piece {
         while true {
-            let answer = try await waitForChange(after: offset)
-            if answer != Self.lookAgain { return answer }
-        }
-    }
-
-    /// Answers at once when it can, else when the download next reports (`lookAgain`).
-    private func waitForChange(after offset: Int64) async throws -> Int64 {
-        let id = state.withLock {
-            $0.nextWaiter += 1
-            return $0.nextWaiter
-        }
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
-                state.withLock { state in
-                    if Task.isCancelled {
-                        continuation.resume(throwing: CancellationError())
-                    } else if let answer = Self.answer(state, offset: offset, size: size, holdBack: holdBack) {
-                        continuation.resume(with: answer)
-                    } else {
-                        state.waiters[id] = continuation
-                    }
-                }
+            let (piece, waiter) = state.withLock { state in
+                if state.positions[upload] != nil { state.positions[upload] = offset }
+                return (
+                    Self.piece(state, at: offset, size: size, holdBack: holdBack),
+                    Self.takeDownloadWaiter(&state, window: window)
+                )
             }
-        } onCancel: {
-            state.withLock { $0.waiters.removeValue(forKey: id) }?.resume(throwing: CancellationError())
+            waiter?.resume()
+            if let piece { return try piece.get() }
+            let id = state.withLock { state in
+                state.nextID += 1
+                return state.nextID
+            }
+            try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                    let ready = state.withLock { state -> Bool in
+                        if Task.isCancelled || Self.piece(state, at: offset, size: size, holdBack: holdBack) != nil {
+                            return true
+                        }
+                        state.uploadWaiters[id] = continuation
+                        return false
+                    }
+                    if ready { continuation.resume() }
+                }
+            } onCancel: {
+                state.withLock { $0.uploadWaiters.removeValue(forKey: id) }?.resume(throwing: CancellationError())
+            }
+            try Task.checkCancellation()
         }
     }
 
-    private func update(_ change: (inout State) -> Void) {
-        let ready = state.withLock { state in
-            change(&state)
-            let waiters = state.waiters
-            state.waiters = [:]
-            return waiters
-        }
-        // Every waiter looks again; those with nothing new register anew.
-        for continuation in ready.values {
-            continuation.resume(returning: Self.lookAgain)
-        }
-    }
+    // MARK: decisions (under the lock)
 
-    private static let lookAgain: Int64 = -1
-
-    private static func answer(
+    private static func piece(
         _ state: State,
-        offset: Int64,
+        at offset: Int64,
         size: Int64,
         holdBack: Int64
-    ) -> Result<Int64, any Error>? {
+    ) -> Result<Piece, any Error>? {
+        let released: Int64
         switch state.outcome {
         case .failed(let error): return .failure(error)
-        case .verified: return .success(size)
-        case .pending:
-            let limit = min(state.written, size - holdBack)
-            return limit > offset ? .success(limit) : nil
+        case .verified: released = size
+        case .pending: released = min(state.written, size - holdBack)
         }
+        guard offset < size else { return .success(.end) }
+        guard released > offset else { return nil }
+        guard offset >= state.windowStart else { return .success(.file(upTo: released)) }
+        var start = state.windowStart
+        for chunk in state.chunks {
+            let end = start + Int64(chunk.readableBytes)
+            if offset < end {
+                let length = Int(min(end, released) - offset)
+                return .success(.memory(chunk.getSlice(at: chunk.readerIndex + Int(offset - start), length: length)!))
+            }
+            start = end
+        }
+        return nil
+    }
+
+    /// Room for the download to add: no upload in the window, or the leading one less than `window` behind.
+    private static func hasRoom(_ state: State, window: Int64) -> Bool {
+        guard window > 0, let lead = state.positions.values.max(), lead >= state.windowStart else { return true }
+        return state.written - lead < window
+    }
+
+    private static func appendIfRoom(
+        _ chunk: ByteBuffer,
+        _ state: inout State,
+        window: Int64
+    ) -> [CheckedContinuation<Void, any Error>]? {
+        guard hasRoom(state, window: window) else { return nil }
+        let lead = state.positions.values.max().flatMap { $0 >= state.windowStart ? $0 : nil }
+        let count = Int64(chunk.readableBytes)
+        state.written += count
+        if window > 0 {
+            state.chunks.append(chunk)
+            state.held += count
+        } else {
+            state.windowStart = state.written
+        }
+        // Beyond `window`, drop what the leading upload in the window has taken (never what it has yet to
+        // take: it would fall behind to the file), or with none in it, the oldest.
+        let keepFrom = lead ?? (state.written - window)
+        while let first = state.chunks.first, state.held > window,
+            state.windowStart + Int64(first.readableBytes) <= keepFrom
+        {
+            state.chunks.removeFirst()
+            state.held -= Int64(first.readableBytes)
+            state.windowStart += Int64(first.readableBytes)
+        }
+        return takeUploadWaiters(&state)
+    }
+
+    private static func takeUploadWaiters(_ state: inout State) -> [CheckedContinuation<Void, any Error>] {
+        defer { state.uploadWaiters = [:] }
+        return Array(state.uploadWaiters.values)
+    }
+
+    private static func takeDownloadWaiter(_ state: inout State, window: Int64) -> CheckedContinuation<Void, any Error>?
+    {
+        guard state.downloadWaiter != nil, hasRoom(state, window: window) else { return nil }
+        defer { state.downloadWaiter = nil }
+        return state.downloadWaiter
     }
 }

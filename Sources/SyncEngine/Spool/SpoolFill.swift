@@ -2,15 +2,18 @@ import CatalogDiff
 import Logging
 import NIOCore
 
-/// Fills an image's spool file from the source, hashing as it goes, and tells the uploads that follow
-/// (through the `SpoolFeed`) how far it got and whether the whole was verified.
+/// Fills an image's spool file from the source, hashing as it goes, and hands each chunk written to the
+/// uploads that follow (through the `SpoolFeed`, which keeps the latest in memory for them), then tells them
+/// whether the whole was verified.
 ///
 /// A file left by an earlier run is hashed again from disk (local reads, no network) and the download
 /// continues after it with `Range: bytes=N-`: across runs, no byte is fetched twice. The file's length is what
-/// counts on resume (a killed process loses nothing the kernel accepted); progress is recorded in the journal
-/// every `recordInterval` bytes for `status`, and the file is flushed to disk only at the end or when the fill
-/// stops: syncing as it streams would halve the throughput, and what a power cut corrupts fails verification
-/// and is read again.
+/// counts on resume (a killed process loses nothing the kernel accepted, and a chunk reaches the uploads only
+/// once it is in the file); progress is recorded in the journal every `recordInterval` bytes for `status`.
+/// The file is flushed to disk only when it is kept for another run (the fill stopped, or a target lacks the
+/// image: `ImageCopy`), never while it streams or before the uploads complete: syncing would halve the
+/// throughput, a file deleted once every target holds the image need never reach the disk at all, and what a
+/// power cut corrupts fails verification and is read again.
 struct SpoolFill: Sendable {
     static let recordInterval: Int64 = 64 << 20
 
@@ -72,7 +75,7 @@ struct SpoolFill: Sendable {
                 unrecorded += Int64(count)
                 counters.addRead(count)
                 observer?.advanced(imageID, bytes: Int64(count))
-                feed.advance(to: offset)
+                try await feed.append(chunk)
                 if unrecorded >= Self.recordInterval {
                     unrecorded = 0
                     try await journal?.recordSpooled(source: source.endpoint.root, imageID: imageID, bytes: offset)
@@ -80,7 +83,6 @@ struct SpoolFill: Sendable {
             }
         }
         try verifier.finish()
-        file.synchronize()
         try await journal?.recordSpooled(source: source.endpoint.root, imageID: imageID, bytes: offset)
     }
 }

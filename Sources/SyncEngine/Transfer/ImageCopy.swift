@@ -14,9 +14,11 @@ struct CopyContext: Sendable {
 
 /// Copies one source image to every target that lacks it, reading the source once.
 ///
-/// The download fills the image's spool file (`SpoolFill`); each target's upload follows it through the
-/// file (`SpoolReader`), all at once, so a slow target never makes the source be read again. A target whose
-/// upload breaks is uploaded again from the spool. When the data read does not match the source's record,
+/// The download fills the image's spool file (`SpoolFill`); each target's upload follows it (`SpoolReader`),
+/// all at once, taking the bytes from memory as they arrive while it keeps up (`--spool auto`: a tee, the
+/// file written beside the uploads) and from the file when it falls behind, so a slow target never makes the
+/// source be read again nor holds the others back. A target whose upload breaks is uploaded again from the
+/// spool. When the data read does not match the source's record,
 /// the spool is emptied and read once more; the uploads, held back at their final chunk, fail until then.
 /// The spool file goes once every target holds a verified copy; otherwise it stays, with the journal's
 /// record of it, for the next run. Without a spool (`--spool never`, or an image over `--spool-max`) each
@@ -164,7 +166,12 @@ struct ImageCopy: Sendable {
         for attempt in 1...2 {
             let pending = results.indices.filter { results[$0] == nil }
             guard !pending.isEmpty else { break }
-            let feed = SpoolFeed(size: size)
+            let feed = SpoolFeed(
+                size: size,
+                window: context.spool.mode == .auto ? SpoolFeed.defaultWindow : 0
+            )
+            // Every upload is registered before the first byte is read, so that the download waits for them.
+            let uploads = pending.map { (index: $0, id: feed.join()) }
             let fill = SpoolFill(
                 source: client,
                 imageID: image.id,
@@ -182,7 +189,7 @@ struct ImageCopy: Sendable {
                 // The whole image is on local disk, verified, before any upload starts.
                 do { try await fill.run(from: start) } catch { fetchError = Self.replicatorError(error) }
                 if fetchError == nil {
-                    for (index, result) in await upload(pending, file: file, feed: feed, fresh: attempt == 1) {
+                    for (index, result) in await upload(uploads, file: file, feed: feed, fresh: attempt == 1) {
                         results[index] = result
                     }
                 }
@@ -194,7 +201,7 @@ struct ImageCopy: Sendable {
                         }
                         return nil
                     }
-                    group.addTask { await upload(pending, file: file, feed: feed, fresh: attempt == 1) }
+                    group.addTask { await upload(uploads, file: file, feed: feed, fresh: attempt == 1) }
                     for await outcome in group {
                         for (index, result) in outcome ?? [] {
                             if index < 0, case .failure(let error) = result {
@@ -236,7 +243,13 @@ struct ImageCopy: Sendable {
             await targets[index].transfer.giveUp(image, after: error, origin: origins[index])
             try? await record(targets[index].transfer, error.isInterruption ? "interrupted" : "failed", error.message)
         }
+        if final.contains(where: { if case .failure = $0 { true } else { false } }), fetchError?.isDataMismatch != true
+        {
+            // Kept for the next run: on disk before this one ends.
+            file.synchronize()
+        }
         if final.allSatisfy({ if case .success = $0 { true } else { false } }) {
+            // Deleted before it was flushed: the kernel drops its pages without writing them to the disk.
             SpoolFile.remove(path)
             do {
                 try await context.journal?.endTransfer(source: sourceRoot, imageID: image.id)
@@ -250,15 +263,16 @@ struct ImageCopy: Sendable {
     /// Uploads the spool to each of the `pending` targets at once; a target whose upload fails for a reason of
     /// its own is uploaded again from the spool, as often as requests are retried.
     private func upload(
-        _ pending: [Int],
+        _ pending: [(index: Int, id: Int)],
         file: SpoolFile,
         feed: SpoolFeed,
         fresh: Bool
     ) async -> [(Int, Result<Int64, ReplicatorError>)] {
         await withTaskGroup(of: (Int, Result<Int64, ReplicatorError>).self) { group in
-            for index in pending {
+            for (index, id) in pending {
                 group.addTask {
-                    (index, await uploadOne(targets[index].transfer, file: file, feed: feed, fresh: fresh))
+                    let result = await uploadOne(targets[index].transfer, file: file, feed: feed, id: id, fresh: fresh)
+                    return (index, result)
                 }
             }
             var results: [(Int, Result<Int64, ReplicatorError>)] = []
@@ -267,42 +281,43 @@ struct ImageCopy: Sendable {
         }
     }
 
-    /// `fresh`: the record was just prepared; otherwise an earlier upload into it was cut off and Glance must
-    /// first have returned it to `queued`.
+    /// `id`: the upload's in the feed (`SpoolFeed.join`). `fresh`: the record was just prepared; otherwise an
+    /// earlier upload into it was cut off and Glance must first have returned it to `queued`.
     private func uploadOne(
         _ transfer: ImageTransfer,
         file: SpoolFile,
         feed: SpoolFeed,
+        id: Int,
         fresh: Bool
     ) async -> Result<Int64, ReplicatorError> {
-        var attempt = 1
-        while true {
-            do {
-                if !fresh || attempt > 1 { try await transfer.readyForUpload(image.id) }
-                try await record(transfer, "uploading")
-                let reader = SpoolReader(file: file, feed: feed, pace: transfer.uploadPace)
-                try await transfer.sendData(reader, of: image, size: feed.size)
-                let stored = try await transfer.verifyTarget(against: image)
-                try verifyOtherMultihash(of: stored, in: file)
-                try await transfer.protectIfNeeded(image)
-                try await record(transfer, "verified")
-                return .success(feed.size)
-            } catch {
-                // The source side failed: the caller decides what comes next.
-                if let failure = feed.failure { return .failure(failure) }
-                let error = Self.replicatorError(error)
-                guard attempt < transfer.maxAttempts(after: error), !Task.isCancelled else { return .failure(error) }
-                transfer.logger.info(
+        var id = id
+        defer { feed.leave(id) }
+        do {
+            return .success(
+                try await transfer.retryingUpload(
                     "upload failed, uploading again from the spool",
-                    metadata: ["error": "\(error)", "attempt": "\(attempt)"]
-                )
-                do {
-                    try await Task.sleep(for: transfer.pauseBeforeUploadRetry(attempt))
-                } catch {
-                    return .failure(Self.replicatorError(error))
+                    // The source side failed: the caller decides what comes next.
+                    giveUpIf: { feed.failure },
+                    beforeRetry: {
+                        // From the start again: from the file until it catches up with the window, if it does;
+                        // the download no longer waits for it meanwhile.
+                        feed.leave(id)
+                        id = feed.join()
+                    }
+                ) { attempt in
+                    if !fresh || attempt > 1 { try await transfer.readyForUpload(image.id) }
+                    try await record(transfer, "uploading")
+                    let reader = SpoolReader(file: file, feed: feed, upload: id, pace: transfer.uploadPace)
+                    try await transfer.sendData(reader, of: image, size: feed.size)
+                    let stored = try await transfer.verifyTarget(against: image)
+                    try verifyOtherMultihash(of: stored, in: file)
+                    try await transfer.protectIfNeeded(image)
+                    try await record(transfer, "verified")
+                    return feed.size
                 }
-                attempt += 1
-            }
+            )
+        } catch {
+            return .failure(Self.replicatorError(error))
         }
     }
 

@@ -75,27 +75,17 @@ struct ImageTransfer: Sendable {
             throw ReplicatorError.dataMismatch("the source record of image \(plan.id) has no size")
         }
         let origin = try await prepareRecord(for: image, existing: plan.target)
-        var attempt = 1
-        while true {
-            do {
-                try await streamData(of: image, size: size)
-                try await verifyTarget(against: image)
-                break
-            } catch let error as ReplicatorError where attempt < maxAttempts(after: error) {
+        do {
+            try await retryingUpload("copy failed, retrying") { attempt in
                 // A failed upload returns the image to `queued`, ready for another; any other state is not ours
                 // to retry into.
-                logger.info("copy failed, retrying", metadata: ["error": "\(error)", "attempt": "\(attempt)"])
-                try await Task.sleep(for: pauseBeforeUploadRetry(attempt))
-                let current = try? await target.image(image.id)
-                guard current?.status == ImageStatus.queued else {
-                    await giveUp(image, after: error, origin: origin)
-                    throw error
-                }
-                attempt += 1
-            } catch {
-                await giveUp(image, after: error, origin: origin)
-                throw error
+                if attempt > 1 { try await readyForUpload(image.id) }
+                try await streamData(of: image, size: size)
+                try await verifyTarget(against: image)
             }
+        } catch {
+            await giveUp(image, after: error, origin: origin)
+            throw error
         }
         try await protectIfNeeded(image)
         return size
@@ -182,6 +172,32 @@ struct ImageTransfer: Sendable {
             }
         }
         _ = try await target.updateImage(plan.id, ImageWrite.patch(for: plan.changes))
+    }
+
+    /// The one upload-retry policy, for streamed and spooled uploads alike: runs `operation` (attempt 1, 2, …)
+    /// until it succeeds; a `ReplicatorError` is tried again as often as `maxAttempts(after:)` allows, after
+    /// `pauseBeforeUploadRetry`, unless `giveUpIf` names a failure that ends the copy (the source side's) or
+    /// the task is cancelled. `beforeRetry` runs before each pause. Any other error ends it as it is.
+    func retryingUpload<T>(
+        _ message: String,
+        giveUpIf stop: () -> ReplicatorError? = { nil },
+        beforeRetry: () -> Void = {},
+        _ operation: (_ attempt: Int) async throws -> T
+    ) async throws -> T {
+        var attempt = 1
+        while true {
+            do {
+                return try await operation(attempt)
+            } catch {
+                if let failure = stop() { throw failure }
+                guard let error = error as? ReplicatorError, attempt < maxAttempts(after: error), !Task.isCancelled
+                else { throw error }
+                logger.info("\(message)", metadata: ["error": "\(error)", "attempt": "\(attempt)"])
+                beforeRetry()
+                try await Task.sleep(for: pauseBeforeUploadRetry(attempt))
+                attempt += 1
+            }
+        }
     }
 
     /// The pause before an upload is tried again: the usual backoff, but at least two seconds, because the
