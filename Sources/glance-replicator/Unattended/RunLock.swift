@@ -1,4 +1,5 @@
 import Foundation
+import SyncEngine
 
 #if canImport(Glibc)
 import Glibc
@@ -14,9 +15,9 @@ import Darwin
 /// into the file so that an overlapping run can say who is in its way. `flock` is local to one host (and
 /// unreliable on some network filesystems): it keeps cron or a timer from overlapping on one machine, not
 /// two machines from running the same job.
-public final class RunLock: Sendable {
+final class RunLock: Sendable {
     /// The lock file.
-    public let path: String
+    let path: String
     private let descriptor: Int32
 
     /// Another run holds the lock: its details as it wrote them, or nil when it had not written them yet.
@@ -30,13 +31,13 @@ public final class RunLock: Sendable {
     }
 
     /// Who holds a lock, as the lock file records it: `pid host started` on one line.
-    public struct Holder: Sendable, Hashable {
-        public var pid: Int32
-        public var host: String
+    struct Holder: Sendable, Hashable {
+        var pid: Int32
+        var host: String
         /// RFC 3339, UTC.
-        public var started: String
+        var started: String
 
-        public init(pid: Int32, host: String, started: String) {
+        init(pid: Int32, host: String, started: String) {
             self.pid = pid
             self.host = host
             self.started = started
@@ -51,7 +52,7 @@ public final class RunLock: Sendable {
         var line: String { "\(pid) \(host) \(started)\n" }
 
         /// This process, now.
-        public static var current: Holder {
+        static var current: Holder {
             let formatter = ISO8601DateFormatter()
             formatter.formatOptions = [.withInternetDateTime]
             return Holder(
@@ -66,7 +67,7 @@ public final class RunLock: Sendable {
     ///
     /// - Throws: `ReplicatorError` of category `.locked` when another live process holds it, `.usage` when
     ///   the file cannot be used.
-    public init(path: String, holder: Holder = .current) throws {
+    init(path: String, holder: Holder = .current) throws {
         self.path = path
         let folder = (path as NSString).deletingLastPathComponent
         if !folder.isEmpty {
@@ -105,7 +106,7 @@ public final class RunLock: Sendable {
 
     /// Who holds the lock at `path`, as its file says (nil when the file is absent or empty). The lock may
     /// be free: a killed holder's details stay in the file until the next run takes it.
-    public static func recordedHolder(at path: String) -> Holder? {
+    static func recordedHolder(at path: String) -> Holder? {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
