@@ -39,8 +39,18 @@ extension GlanceClient {
     func removeMember(_ project: String, from id: String) async throws {
         _ = try await send(
             .DELETE,
-            "/v2/images/\(Self.segment(id))/members/\(Self.segment(project))",
+            "/v2/images/\(Self.segment(id))/members/\(try Self.memberSegment(project))",
             expected: [204, 404]
         )
+    }
+
+    /// A member id (as a server listed it) as the last segment of a URL. An empty or dot-only one is refused:
+    /// `/members/..`, once a proxy on the path resolves it (percent-encoded or not), is the image itself, and a
+    /// DELETE there would delete the image, not a member.
+    static func memberSegment(_ project: String) throws(ReplicatorError) -> String {
+        guard project.contains(where: { $0 != "." }) else {
+            throw ReplicatorError.cannotRepair("member id '\(project)' cannot name a member in a URL: not removed")
+        }
+        return segment(project)
     }
 }
