@@ -1,3 +1,4 @@
+import CatalogDiff
 import Foundation
 
 /// One run as the journal recorded it.
@@ -32,6 +33,24 @@ extension Journal {
             [.text(Self.now()), .integer(Int64(getpid())), .text(source), .text(targets.joined(separator: " "))]
         )
         return database.lastInsertedRow
+    }
+
+    /// Records how a run ended from its images' outcomes (`action`, `result`): interrupted by a signal, failed
+    /// when any image failed, else done; the copies made and the failures counted.
+    func finishRun(
+        _ id: Int64,
+        outcomes: [(action: PlannedAction, result: ImageResult)],
+        interrupted: Bool,
+        bytesRead: Int64
+    ) throws(ReplicatorError) {
+        let failed = outcomes.filter { $0.result == .failed }.count
+        try finishRun(
+            id,
+            outcome: interrupted ? "interrupted" : failed > 0 ? "failed" : "done",
+            copied: outcomes.filter { $0.result == .done && $0.action == .copy }.count,
+            failed: failed,
+            bytesRead: bytesRead
+        )
     }
 
     public func finishRun(

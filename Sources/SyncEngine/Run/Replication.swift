@@ -273,14 +273,10 @@ public enum Replication {
         report.bytesRead = counters.bytesRead
         report.interruptedBy = options.stop?.signalName
         if let journal, let runID {
-            let images = report.targets.flatMap(\.images)
-            let failed = images.filter { $0.result == .failed }.count
-            let outcome = report.interruptedBy != nil ? "interrupted" : failed > 0 ? "failed" : "done"
             try await journal.finishRun(
                 runID,
-                outcome: outcome,
-                copied: images.filter { $0.result == .done && $0.action == .copy }.count,
-                failed: failed,
+                outcomes: report.targets.flatMap(\.images).map { ($0.action, $0.result) },
+                interrupted: report.interruptedBy != nil,
                 bytesRead: counters.bytesRead
             )
         }

@@ -199,13 +199,10 @@ public enum Sync {
         report.bytesRead = counters.bytesRead
         report.interruptedBy = options.stop?.signalName
         if let journal, let runID {
-            let cells = report.images.flatMap(\.cells)
-            let failed = cells.filter { $0.result == .failed }.count
             try await journal.finishRun(
                 runID,
-                outcome: report.interruptedBy != nil ? "interrupted" : failed > 0 ? "failed" : "done",
-                copied: cells.filter { $0.result == .done && $0.action == .copy }.count,
-                failed: failed,
+                outcomes: report.images.flatMap(\.cells).map { ($0.action, $0.result) },
+                interrupted: report.interruptedBy != nil,
                 bytesRead: counters.bytesRead
             )
         }

@@ -62,8 +62,7 @@ extension ImageTransfer {
         do {
             // The upload this copy cut off leaves the record `saving` until the target notices (a moment later
             // on a busy server): wait for that before judging the record busy.
-            let found = try await target.image(image.id)
-            current = found?.status == ImageStatus.saving ? try await waitWhileSaving(image.id) : found
+            current = try await settledRecord(image.id)
         } catch {
             logger.warning("left the target record: its state could not be read", metadata: ["error": "\(error)"])
             return

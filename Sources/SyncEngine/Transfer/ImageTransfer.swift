@@ -278,11 +278,7 @@ struct ImageTransfer: Sendable {
     /// Makes sure the record can take an upload: a cut-off upload leaves it `saving` until Glance notices
     /// and returns it to `queued`. A record still busy after the wait is reported with its true status.
     func readyForUpload(_ id: String) async throws {
-        var record = try await target.image(id)
-        if record?.status == ImageStatus.saving {
-            record = try await waitWhileSaving(id)
-        }
-        guard let record else { throw vanished(id, during: "during its upload") }
+        guard let record = try await settledRecord(id) else { throw vanished(id, during: "during its upload") }
         guard record.status == ImageStatus.queued else { throw notWritable(record) }
     }
 
@@ -301,6 +297,14 @@ struct ImageTransfer: Sendable {
     /// The target answered 404 for an image this run was writing: deleted there, so its id is burnt.
     private func vanished(_ id: String, during what: String) -> ReplicatorError {
         .vanishedDuringUpload(id, endpoint: target.endpoint.root, during: what)
+    }
+
+    /// The target's record as it is once a cut-off upload no longer holds it `saving` (Glance returns such a
+    /// record to `queued` a moment later): read, and waited for while `saving`; nil once the target answers 404.
+    func settledRecord(_ id: String) async throws -> ImageRecord? {
+        let record = try await target.image(id)
+        guard record?.status == ImageStatus.saving else { return record }
+        return try await waitWhileSaving(id)
     }
 
     /// Polls a `saving` record for a few seconds; returns it once it left `saving`, or as it is after the
