@@ -12,6 +12,8 @@ struct HostileImage: Sendable {
     var checksum: String? = HostileGlance.dataMD5
     var hashValue: String? = HostileGlance.dataSHA512
     var properties: [String: String] = [:]
+    /// The member ids `GET /v2/images/{id}/members` lists (each `accepted`).
+    var members: [String] = []
 
     var json: String {
         var object: [String: Any] = [
@@ -30,7 +32,7 @@ struct HostileImage: Sendable {
 
 /// An in-process Glance (on `StagedGlance`'s server) with a catalog of its own, for what a real Glance never
 /// does: ids that are not UUIDs, listings without end, answers dribbled, records stuck in `saving`. It
-/// answers the few calls a copy makes (list, show, create, patch, upload, download, delete) and records
+/// answers the few calls a copy makes (list, show, create, patch, upload, download, delete, members) and records
 /// every request, so a test can assert which DELETEs reached it.
 final class HostileGlance: Sendable {
     static let data = "data"
@@ -125,6 +127,20 @@ final class HostileGlance: Sendable {
             case (.DELETE, ""):
                 state.images[id] = nil
                 state.order.removeAll { $0 == id }
+                return StagedResponse(.noContent)
+            case (.GET, "members"):
+                let members = image.members.map { ["member_id": $0, "image_id": id, "status": "accepted"] }
+                let data = try! JSONSerialization.data(withJSONObject: ["members": members], options: [.sortedKeys])
+                return StagedResponse(
+                    .ok,
+                    headers: ["Content-Type": "application/json"],
+                    body: String(decoding: data, as: UTF8.self)
+                )
+            case (.POST, "members"):
+                return StagedResponse(.ok, headers: ["Content-Type": "application/json"], body: "{}")
+            case (.DELETE, let path) where path.hasPrefix("members/"):
+                image.members.removeAll { $0 == String(path.dropFirst("members/".count)) }
+                state.images[id] = image
                 return StagedResponse(.noContent)
             case (.GET, "file"):
                 return StagedResponse(.ok, headers: ["Content-Type": "application/octet-stream"], body: Self.data)

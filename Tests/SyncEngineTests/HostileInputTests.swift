@@ -14,17 +14,21 @@ private let copiedID = "bbbbbbbb-2222-4222-8222-222222222222"
 private func replicate(
     from source: HostileGlance,
     to target: HostileGlance,
-    spool: SpoolPolicy = SpoolPolicy(mode: .never, directory: "", maxBytes: nil)
+    spool: SpoolPolicy = SpoolPolicy(mode: .never, directory: "", maxBytes: nil),
+    scope: ImageScope = ImageScope(),
+    pruneMembers: Bool = false
 ) async throws -> Report {
     var options = ReplicationOptions(
         mode: .replicate(dryRun: false),
-        scope: ImageScope(),
+        scope: scope,
         rules: FieldRules(),
         token: "staged-token",
         concurrency: 1,
         spool: spool
     )
     options.environment = [:]
+    options.members = pruneMembers
+    options.pruneMembers = pruneMembers
     return try await Replication.run(
         source: try ImageLocation(parsing: "127.0.0.1:\(source.port)"),
         targets: [try ImageLocation(parsing: "127.0.0.1:\(target.port)")],
@@ -215,6 +219,32 @@ struct HostileInputTests {
             #expect(entry.error?.contains("vanished") == false)
             #expect(target.deletes.isEmpty)
             #expect(target.image(copiedID)?.status == "saving")
+        }
+    }
+
+    /// A target listing a member `..` of a copy: with `--prune-members` the extra member is never sent in a
+    /// DELETE's URL (`/members/..`, resolved by a proxy on the path, is the image itself); the run says so,
+    /// and the image and its other members are left as they are or pruned, never the image deleted.
+    @Test(arguments: ["..", ".", ""])
+    func aDotOnlyMemberIdIsNeverPutInADeleteURL(_ hostile: String) async throws {
+        var shared = HostileImage(id: nativeID, properties: ["visibility": "shared"])
+        shared.members = ["p1"]
+        var copy = shared
+        copy.members = ["p1", hostile, "gone"]
+        try await withHostilePair(source: [shared], target: [copy]) { source, target in
+            let report = try await replicate(
+                from: source,
+                to: target,
+                scope: ImageScope(visibilities: [.shared]),
+                pruneMembers: true
+            )
+            #expect(
+                target.deletes.allSatisfy { $0 == "/v2/images/\(nativeID)/members/gone" },
+                "only the real extra member may be removed: \(target.deletes)"
+            )
+            #expect(target.image(nativeID) != nil)
+            let errors = report.targets[0].members?.errors ?? []
+            #expect(errors.contains { $0.contains("cannot name a member in a URL") }, "\(errors)")
         }
     }
 
