@@ -35,12 +35,13 @@ let package = Package(
             name: "CatalogDiff",
             swiftSettings: strict
         ),
+        // The OpenStack APIs the tool speaks: Glance v2, Keystone v3, clouds.yaml. Knows nothing of runs,
+        // spools or journals; `package` access to the engine.
         .target(
-            name: "SyncEngine",
+            name: "OpenStackAPI",
             dependencies: [
                 "CatalogDiff",
                 "CLibCrypto",
-                "CSQLite",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -49,6 +50,19 @@ let package = Package(
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "SyncEngine",
+            dependencies: [
+                "CatalogDiff",
+                "OpenStackAPI",
+                "CLibCrypto",
+                "CSQLite",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
@@ -74,6 +88,7 @@ let package = Package(
             name: "SyncEngineTests",
             dependencies: [
                 "SyncEngine",
+                "OpenStackAPI",
                 "CatalogDiff",
                 "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -97,7 +112,9 @@ let package = Package(
         // The built binary where no server is needed: usage, help, job files, dumps, locks, TLS, deploy/.
         .testTarget(
             name: "CLITests",
-            dependencies: ["glance-replicator", "TestSupport", .product(name: "Yams", package: "Yams")],
+            dependencies: [
+                "glance-replicator", "CatalogDiff", "TestSupport", .product(name: "Yams", package: "Yams"),
+            ],
             swiftSettings: strict
         ),
         // The built binary against the real Glance regions, Keystone and the old Glance of scripts/test.

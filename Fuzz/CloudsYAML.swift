@@ -1,4 +1,4 @@
-@testable import SyncEngine
+@testable import OpenStackAPI
 
 /// Fuzz target `clouds-yaml`: one clouds.yaml (or secure.yaml) text as `CloudsFile` reads it, merged with itself
 /// as secure.yaml would be, and every cloud in it turned into a `CloudConfig` (auth, TLS `verify`/`cacert`,

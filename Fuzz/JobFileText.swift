@@ -1,3 +1,5 @@
+@testable import CatalogDiff
+
 /// Fuzz target `job-file`: one job file's text as `--config` reads it (`JobFile`, the CLI's own reader, compiled
 /// in by `scripts/fuzz`), and the error line each entry's check may print. No input may crash, hang or trap; an
 /// error is a fine answer.

@@ -1,5 +1,7 @@
 import Foundation
 
+@testable import CatalogDiff
+
 /// Fuzz target `listing-page`: one `GET /v2/images` page as a server may send it, decoded as a run decodes it
 /// (`ImageListPage`, each record checked by `validated()`), then planned against itself. No input may
 /// crash, hang or trap; an error is a fine answer.

@@ -1,8 +1,10 @@
+import CatalogDiff
 import Foundation
 import Logging
 import NIOSSL
 import Testing
 
+@testable import OpenStackAPI
 @testable import SyncEngine
 
 private let cloudsYAML = """

@@ -1,8 +1,10 @@
 import AsyncHTTPClient
+import CatalogDiff
 import Logging
 import NIOCore
 import Testing
 
+@testable import OpenStackAPI
 @testable import SyncEngine
 
 /// A source that sends an image's data one byte at a time never trips the read timeout (a silence between two

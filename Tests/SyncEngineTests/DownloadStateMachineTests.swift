@@ -1,5 +1,7 @@
+import CatalogDiff
 import Testing
 
+@testable import OpenStackAPI
 @testable import SyncEngine
 
 @Suite("DownloadStateMachine: resuming without sockets")

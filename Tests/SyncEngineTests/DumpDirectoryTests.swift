@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import Testing
 
+@testable import OpenStackAPI
 @testable import SyncEngine
 
 @Suite("Dump directories")

@@ -4,6 +4,7 @@ import Logging
 import Synchronization
 import Testing
 
+@testable import OpenStackAPI
 @testable import SyncEngine
 
 /// Dump directories of the old glance-replicator (a bare `<id>` file holding the Images v1 record, and

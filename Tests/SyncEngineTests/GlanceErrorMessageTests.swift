@@ -1,6 +1,8 @@
+import CatalogDiff
 import NIOCore
 import Testing
 
+@testable import OpenStackAPI
 @testable import SyncEngine
 
 @Suite("Glance error bodies as one-line messages")

@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import Testing
 
+@testable import OpenStackAPI
 @testable import SyncEngine
 
 private let nativeID = "aaaaaaaa-1111-4111-8111-111111111111"

@@ -2,6 +2,7 @@ import CatalogDiff
 import Foundation
 import Testing
 
+@testable import OpenStackAPI
 @testable import SyncEngine
 
 @Suite("State journal")

@@ -1,6 +1,8 @@
+import CatalogDiff
 import Foundation
 import Testing
 
+@testable import OpenStackAPI
 @testable import SyncEngine
 
 /// Real Keystone 30 answers (see Fixtures/keystone): a password token and an application-credential token.

@@ -1,7 +1,9 @@
+import CatalogDiff
 import Foundation
 import Logging
 import Testing
 
+@testable import OpenStackAPI
 @testable import SyncEngine
 
 /// The files the tool writes: private, never through a planted link, and the spool held by one process.

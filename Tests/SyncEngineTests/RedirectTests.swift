@@ -1,9 +1,11 @@
 import AsyncHTTPClient
+import CatalogDiff
 import Foundation
 import Logging
 import NIOHTTP1
 import Testing
 
+@testable import OpenStackAPI
 @testable import SyncEngine
 
 /// Redirects are never followed: a Glance or a Keystone answering 30x to a second listener must not make the

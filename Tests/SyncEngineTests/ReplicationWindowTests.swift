@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Testing
 
+@testable import OpenStackAPI
 @testable import SyncEngine
 
 @Suite("Window: no new image outside it")

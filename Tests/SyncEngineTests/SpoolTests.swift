@@ -1,7 +1,9 @@
+import CatalogDiff
 import Foundation
 import NIOCore
 import Testing
 
+@testable import OpenStackAPI
 @testable import SyncEngine
 
 @Suite("Spool: file, feed and reader")

@@ -1,9 +1,11 @@
 import AsyncHTTPClient
+import CatalogDiff
 import Logging
 import NIOCore
 import NIOHTTP1
 import Testing
 
+@testable import OpenStackAPI
 @testable import SyncEngine
 
 /// Image JSON as Glance 33 lists it.

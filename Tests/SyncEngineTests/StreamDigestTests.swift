@@ -1,6 +1,8 @@
+import CatalogDiff
 import NIOCore
 import Testing
 
+@testable import OpenStackAPI
 @testable import SyncEngine
 
 /// A known digest, as Python's `hashlib.new(algorithm, input).hexdigest()` gives it (the values Glance stores).

@@ -1,9 +1,11 @@
 import AsyncHTTPClient
+import CatalogDiff
 import Foundation
 import Logging
 import NIOSSL
 import Testing
 
+@testable import OpenStackAPI
 @testable import SyncEngine
 
 private let emptyListing = StagedResponse.json(#"{"images": [], "schema": "/v2/schemas/images"}"#)

@@ -1,10 +1,12 @@
 import AsyncHTTPClient
+import CatalogDiff
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import NIOHTTP1
 import Testing
 
+@testable import OpenStackAPI
 @testable import SyncEngine
 
 /// A real Keystone 30 token body re-dated to now (life `seconds`), whose image endpoints point at `glance`.

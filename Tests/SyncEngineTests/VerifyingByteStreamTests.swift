@@ -1,7 +1,9 @@
+import CatalogDiff
 import NIOConcurrencyHelpers
 import NIOCore
 import Testing
 
+@testable import OpenStackAPI
 @testable import SyncEngine
 
 /// A download stand-in: the given chunks, then optionally an error instead of the end.

@@ -3,6 +3,7 @@ import CatalogDiff
 import Foundation
 import Logging
 import NIOCore
+import OpenStackAPI
 
 #if canImport(Glibc)
 import Glibc

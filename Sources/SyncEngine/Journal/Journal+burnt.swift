@@ -1,3 +1,4 @@
+import CatalogDiff
 import Foundation
 
 /// An image id a target refuses because an image with that id was deleted there (Glance never reuses a

@@ -1,3 +1,4 @@
+import CatalogDiff
 import Foundation
 
 /// The state a run leaves for the next one: which runs happened, which transfers are under way (their spool

@@ -1,4 +1,5 @@
 import CSQLite
+import CatalogDiff
 
 /// A SQLite connection with just what the journal needs: statements with bound values, run one at a time.
 ///

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import CatalogDiff
 import Logging
 import NIOCore
+import OpenStackAPI
 
 /// One side of a run as the engine uses it: a live Glance endpoint or a dump directory.
 ///

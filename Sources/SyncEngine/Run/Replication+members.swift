@@ -1,5 +1,6 @@
 import CatalogDiff
 import Logging
+import OpenStackAPI
 
 extension Replication {
     /// `--members` on every Glance target of the run: compared (`apply` false: audits and dry runs) or

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import CatalogDiff
 import Logging
+import OpenStackAPI
 
 extension Replication {
     /// `size SOURCE`: the count and bytes of the in-scope images, from one listing (no per-image request).

@@ -3,6 +3,7 @@ import CatalogDiff
 import Foundation
 import Logging
 import NIOCore
+import OpenStackAPI
 
 /// Lists, plans and (unless auditing) carries out replication from one source to its targets.
 public enum Replication {
@@ -436,7 +437,7 @@ public enum Replication {
                         mark([item], .deferred)
                     case .start:
                         group.addTask {
-                            let outcome = await OverloadProbe.$current.withValue(
+                            let outcome = await GlanceErrorAnswers.$listener.withValue(
                                 OverloadProbe(loads: loads, tickets: tickets)
                             ) {
                                 await carryOut(

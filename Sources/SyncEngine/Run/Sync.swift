@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import CatalogDiff
 import Foundation
 import Logging
+import OpenStackAPI
 
 /// `sync`: N regions converge on one catalog in one run.
 ///

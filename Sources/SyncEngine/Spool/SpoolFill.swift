@@ -1,6 +1,7 @@
 import CatalogDiff
 import Logging
 import NIOCore
+import OpenStackAPI
 
 /// Fills an image's spool file from the source, hashing as it goes, and hands each chunk written to the
 /// uploads that follow (through the `SpoolFeed`, which keeps the latest in memory for them), then tells them

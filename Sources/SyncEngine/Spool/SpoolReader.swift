@@ -1,3 +1,4 @@
+import CatalogDiff
 import NIOCore
 
 /// An upload's body as the download fills the spool: the bytes the `SpoolFeed` releases, taken from its

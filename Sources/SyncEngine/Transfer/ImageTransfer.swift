@@ -1,6 +1,7 @@
 import CatalogDiff
 import Logging
 import NIOCore
+import OpenStackAPI
 
 /// Carries out one image's plan on one target: the steps of a verified copy, or a metadata update.
 ///

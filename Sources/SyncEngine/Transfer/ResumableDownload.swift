@@ -1,6 +1,8 @@
 import AsyncHTTPClient
+import CatalogDiff
 import Logging
 import NIOCore
+import OpenStackAPI
 
 /// An image's data from the source as one byte stream that survives broken connections.
 ///

@@ -1,5 +1,6 @@
 import CatalogDiff
 import Logging
+import OpenStackAPI
 import Synchronization
 
 /// Every target's `UploadLimit` in one run: the scheduler admits an image only when each target it writes to
@@ -75,18 +76,16 @@ final class TargetLoads: Sendable {
 }
 
 /// Which targets the requests of one scheduled image report overload answers to, with the tickets it was
-/// admitted under: a task local, so that the transfers' requests need no extra parameter.
-struct OverloadProbe: Sendable {
-    @TaskLocal static var current: OverloadProbe?
-
+/// admitted under: set as the task's `GlanceErrorAnswers.listener`, so that the requests need no extra parameter.
+struct OverloadProbe: GlanceErrorListener {
     let loads: TargetLoads
     let tickets: [Int: UploadLimit.Ticket]
 
     /// Called with every error answer a Glance endpoint gives; counts only overloads of this image's targets.
-    static func observe(endpoint root: String, status: Int, message: String) {
-        guard let probe = current, UploadLimit.isOverload(status: status, message: message) else { return }
-        for (target, ticket) in probe.tickets where probe.loads.roots[target] == root {
-            probe.loads.overloaded(target, ticket, status: status)
+    func errorAnswer(endpoint root: String, status: Int, message: String) {
+        guard UploadLimit.isOverload(status: status, message: message) else { return }
+        for (target, ticket) in tickets where loads.roots[target] == root {
+            loads.overloaded(target, ticket, status: status)
         }
     }
 }

@@ -12,17 +12,3 @@ public enum TransferMode: String, Sendable, Hashable, CaseIterable {
     /// `glance-download` where a target can (same cloud, method offered), streaming elsewhere.
     case auto
 }
-
-/// Where a target's server-side import pulls from: the source's region in the shared catalog
-/// (`glance-download`), or the source image's data URL (`web-download`).
-enum GlanceDownloadSource: Sendable, Hashable {
-    case region(String, interface: String)
-    case web(sourceRoot: String)
-
-    var method: String {
-        switch self {
-        case .region: "glance-download"
-        case .web: "web-download"
-        }
-    }
-}

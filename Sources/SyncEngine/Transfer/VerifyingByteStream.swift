@@ -1,4 +1,6 @@
+import CatalogDiff
 import NIOCore
+import OpenStackAPI
 
 /// Passes a source download through to an upload, hashing every byte, and holds back the final chunk
 /// until the whole stream is verified: a corrupt or truncated copy never completes its upload, so Glance

@@ -20,11 +20,17 @@ struct CompareCommand: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: "The catalog to compare against (a Glance endpoint or dir:PATH).")
-    var source: String
+    @Argument(
+        help: "The catalog to compare against (a Glance endpoint or dir:PATH).",
+        transform: CommandLineValue.location
+    )
+    var source: ImageLocation
 
-    @Argument(help: "The catalog that should match SOURCE (a Glance endpoint or dir:PATH).")
-    var target: String
+    @Argument(
+        help: "The catalog that should match SOURCE (a Glance endpoint or dir:PATH).",
+        transform: CommandLineValue.location
+    )
+    var target: ImageLocation
 
     @OptionGroup var common: CommonOptions
     @OptionGroup(title: "Members") var members: MemberOptions
@@ -35,8 +41,8 @@ struct CompareCommand: AsyncParsableCommand {
         var options = try common.options(mode: .compare)
         try members.apply(to: &options)
         let report = try await Replication.run(
-            source: try parseLocation(source),
-            targets: [try parseLocation(target)],
+            source: source,
+            targets: [target],
             options: options,
             logger: logger
         )

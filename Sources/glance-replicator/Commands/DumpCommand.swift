@@ -21,11 +21,11 @@ struct DumpCommand: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: "The catalog to dump (a Glance endpoint).")
-    var source: String
+    @Argument(help: "The catalog to dump (a Glance endpoint).", transform: CommandLineValue.location)
+    var source: ImageLocation
 
-    @Argument(help: "The dump directory, dir:PATH (created if absent).")
-    var target: String
+    @Argument(help: "The dump directory, dir:PATH (created if absent).", transform: CommandLineValue.location)
+    var target: ImageLocation
 
     @Flag(name: .long, help: "Write only the .json records, no data.")
     var metaonly = false
@@ -34,11 +34,11 @@ struct DumpCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = common.makeLogger()
-        guard case .dump(let directory) = try parseLocation(target) else {
+        guard case .dump(let directory) = target else {
             throw ValidationError("dump writes into a dump directory: TARGET must be dir:PATH (to copy, use replicate)")
         }
         let report = try await Replication.dump(
-            source: try parseLocation(source),
+            source: source,
             to: directory,
             options: try common.options(mode: .replicate(dryRun: false)),
             metaOnly: metaonly,

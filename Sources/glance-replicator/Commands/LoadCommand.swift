@@ -22,11 +22,14 @@ struct LoadCommand: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: "The dump directory to load from, dir:PATH.")
-    var source: String
+    @Argument(help: "The dump directory to load from, dir:PATH.", transform: CommandLineValue.location)
+    var source: ImageLocation
 
-    @Argument(help: "The catalog to bring in line with the dump (a Glance endpoint).")
-    var target: String
+    @Argument(
+        help: "The catalog to bring in line with the dump (a Glance endpoint).",
+        transform: CommandLineValue.location
+    )
+    var target: ImageLocation
 
     @Flag(name: .long, help: "Plan and report, write nothing; exit 1 when there is work to do.")
     var dryRun = false
@@ -37,14 +40,14 @@ struct LoadCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = common.makeLogger()
-        guard case .dump = try parseLocation(source) else {
+        guard case .dump = source else {
             throw ValidationError("load reads a dump directory: SOURCE must be dir:PATH (or use replicate)")
         }
         var options = try common.options(mode: .replicate(dryRun: dryRun))
         pruning.apply(to: &options)
         let report = try await Replication.run(
-            source: try parseLocation(source),
-            targets: [try parseLocation(target)],
+            source: source,
+            targets: [target],
             options: options,
             logger: logger
         )

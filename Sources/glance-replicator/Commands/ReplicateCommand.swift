@@ -31,11 +31,14 @@ struct ReplicateCommand: AsyncParsableCommand {
         aliases: ["livecopy"]
     )
 
-    @Argument(help: "The catalog to copy from (a Glance endpoint).")
-    var source: String
+    @Argument(help: "The catalog to copy from (a Glance endpoint).", transform: CommandLineValue.location)
+    var source: ImageLocation
 
-    @Argument(help: ArgumentHelp("The catalogs to bring in line with SOURCE (one or more).", valueName: "target"))
-    var targets: [String] = []
+    @Argument(
+        help: ArgumentHelp("The catalogs to bring in line with SOURCE (one or more).", valueName: "target"),
+        transform: CommandLineValue.location
+    )
+    var targets: [ImageLocation] = []
 
     @Flag(name: .long, help: "Plan and report, write nothing; exit 1 when there is work to do.")
     var dryRun = false
@@ -60,8 +63,8 @@ struct ReplicateCommand: AsyncParsableCommand {
     /// `validate()`, because a job file's options are first checked one by one without the real locations.
     private func checkTargetLimits() throws {
         let roots = Set(
-            try targets.compactMap { text -> String? in
-                if case .glance(let endpoint) = try parseLocation(text) { return endpoint.root }
+            targets.compactMap { location -> String? in
+                if case .glance(let endpoint) = location { return endpoint.root }
                 return nil
             }
         )
@@ -83,8 +86,6 @@ struct ReplicateCommand: AsyncParsableCommand {
         try members.apply(to: &options)
         let display = dryRun ? nil : transfer.progressDisplay(logFormat: common.unattended.logFormat)
         options.observer = display
-        let source = try parseLocation(source)
-        let targets = try targets.map(parseLocation)
         let report = try await StopRequest.withSignalHandling { stop in
             options.stop = stop
             return try await Replication.run(source: source, targets: targets, options: options, logger: logger)

@@ -17,15 +17,15 @@ struct SizeCommand: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: "The catalog to measure (a Glance endpoint or dir:PATH).")
-    var source: String
+    @Argument(help: "The catalog to measure (a Glance endpoint or dir:PATH).", transform: CommandLineValue.location)
+    var source: ImageLocation
 
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
         let logger = common.makeLogger()
         let report = try await Replication.size(
-            source: try parseLocation(source),
+            source: source,
             options: try common.options(mode: .compare),
             logger: logger
         )

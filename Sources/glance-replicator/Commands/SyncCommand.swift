@@ -33,8 +33,11 @@ struct SyncCommand: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("The catalogs to converge (two or more).", valueName: "region"))
-    var regions: [String] = []
+    @Argument(
+        help: ArgumentHelp("The catalogs to converge (two or more).", valueName: "region"),
+        transform: CommandLineValue.location
+    )
+    var regions: [ImageLocation] = []
 
     @Flag(name: .long, help: "Plan and report, write nothing; exit 1 when there is work to do.")
     var dryRun = false
@@ -71,8 +74,7 @@ struct SyncCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let locations = try regions.map(parseLocation)
-        try checkRegions(locations)
+        try checkRegions(regions)
         let logger = common.makeLogger()
         var options = try common.options(mode: .replicate(dryRun: dryRun))
         try transfer.apply(to: &options)
@@ -81,7 +83,7 @@ struct SyncCommand: AsyncParsableCommand {
         options.observer = display
         let report = try await StopRequest.withSignalHandling { stop in
             options.stop = stop
-            return try await Sync.run(regions: locations, options: options, logger: logger)
+            return try await Sync.run(regions: regions, options: options, logger: logger)
         }
         display?.end()
         try ReportOutput.print(report, format: common.format)
@@ -95,6 +97,6 @@ struct SyncCommand: AsyncParsableCommand {
 }
 
 extension SyncCommand: JobCommand {
-    var locations: [String] { regions }
+    var locations: [ImageLocation] { regions }
     var writes: Bool { !dryRun }
 }

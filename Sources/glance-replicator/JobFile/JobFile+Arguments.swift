@@ -1,4 +1,5 @@
 import ArgumentParser
+import CatalogDiff
 import SyncEngine
 import Yams
 

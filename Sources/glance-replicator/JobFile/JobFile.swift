@@ -1,5 +1,5 @@
+import CatalogDiff
 import Foundation
-import SyncEngine
 import Yams
 
 /// A job file (`--config job.yaml`): one unattended job's arguments, kept in a file that cron, systemd or a

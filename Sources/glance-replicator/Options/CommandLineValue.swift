@@ -11,6 +11,12 @@ enum CommandLineValue {
         var description: String
     }
 
+    /// A catalog: a Glance endpoint (URL or HOST:PORT), cloud:NAME[/REGION] or dir:PATH. A `cloud:` location
+    /// is resolved through Keystone when the run starts, not here.
+    @Sendable static func location(_ text: String) throws -> ImageLocation {
+        try ImageLocation(parsing: text)
+    }
+
     /// A size in bytes: 20G, 500M, 1048576 (binary units, `Quantity.bytes`).
     @Sendable static func size(_ text: String) throws -> Int64 {
         guard let bytes = Quantity.bytes(text) else {
@@ -55,7 +61,7 @@ struct BandwidthLimit: Sendable, Hashable {
         }
         bytesPerSecond = rate
         guard parts.count == 2 else { return }
-        guard case .glance(let endpoint) = try? parseLocation(String(parts[0])) else {
+        guard case .glance(let endpoint) = try? CommandLineValue.location(String(parts[0])) else {
             throw CommandLineValue.Invalid(description: "'\(parts[0])' is not a Glance endpoint URL")
         }
         target = endpoint.root

@@ -158,8 +158,3 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case table
     case json
 }
-
-/// Parses a LOCATION argument, failing as a usage error.
-func parseLocation(_ text: String) throws -> ImageLocation {
-    try ImageLocation(parsing: text)
-}

@@ -1,3 +1,4 @@
+import CatalogDiff
 import Foundation
 import SyncEngine
 

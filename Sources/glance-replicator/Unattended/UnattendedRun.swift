@@ -19,7 +19,7 @@ final class UnattendedRun {
 
         init(_ command: any JobCommand, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
             let options = command.common.unattended
-            roots = try command.locations.map { try parseLocation($0).description }
+            roots = command.locations.map(\.description)
             shard = try options.resolvedShard(environment: environment)
             metricsFile = options.metricsFile
             lockPath = command.writes ? options.lock ?? UnattendedRun.defaultLockPath(roots, shard, environment) : nil

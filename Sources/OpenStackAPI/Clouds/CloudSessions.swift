@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import CatalogDiff
 import Foundation
 import Logging
 import NIOSSL
@@ -16,20 +17,17 @@ public struct CloudSessions: Sendable {
     /// `--token` / OS_AUTH_TOKEN for the bare endpoints.
     let fixedToken: String?
 
-    /// Looks up the clouds `locations` name (clouds.yaml only when one does).
-    public init(
-        locations: [ImageLocation],
+    /// Looks up the clouds a run names (clouds.yaml only when it names one); `endpoints`: the Glance endpoints
+    /// it names by URL, whose CA bundle must then be readable.
+    package init(
+        clouds locations: [CloudLocation],
+        endpoints: [GlanceEndpoint],
         token: String?,
         environment: [String: String],
         currentDirectory: String = FileManager.default.currentDirectoryPath
     ) throws(ReplicatorError) {
         fixedToken = token
-        let names = Set(
-            locations.compactMap { location -> String? in
-                if case .cloud(let cloud) = location { return cloud.name }
-                return nil
-            }
-        )
+        let names = Set(locations.map(\.name))
         var clouds: [String: CloudConfig] = [:]
         if !names.isEmpty {
             let file = try CloudsFile.load(environment: environment, currentDirectory: currentDirectory)
@@ -39,8 +37,7 @@ public struct CloudSessions: Sendable {
         for cloud in clouds.values { try cloud.tls.requireReadable("cacert or OS_CACERT") }
         let caFile = environment["OS_CACERT"].flatMap { $0.isEmpty ? nil : CloudConfig.TLS.expandingTilde($0) }
         urlTLS = CloudConfig.TLS(caFile: caFile)
-        let bare = locations.contains { if case .glance(let endpoint) = $0 { endpoint.isHTTPS } else { false } }
-        if bare { try urlTLS.requireReadable("--os-cacert or OS_CACERT") }
+        if endpoints.contains(where: \.isHTTPS) { try urlTLS.requireReadable("--os-cacert or OS_CACERT") }
     }
 
     /// The HTTP client configuration for the run (TLS is set per request); warns on the logger about each
@@ -71,12 +68,14 @@ public struct CloudSessions: Sendable {
     public struct Providers: Sendable {
         let clouds: [String: CloudConfig]
         let byCloud: [String: TokenProvider]
-        let fixed: TokenProvider
+        package let fixed: TokenProvider
         /// The TLS settings of the bare endpoints.
-        let urlTLS: CloudConfig.TLS
+        package let urlTLS: CloudConfig.TLS
 
         /// The Glance endpoint of a location and the provider of its tokens (a cloud authenticates here).
-        func glance(for location: CloudLocation) async throws -> (GlanceEndpoint, TokenProvider, CloudConfig.TLS) {
+        package func glance(
+            for location: CloudLocation
+        ) async throws -> (GlanceEndpoint, TokenProvider, CloudConfig.TLS) {
             guard let cloud = clouds[location.name], let provider = byCloud[location.name] else {
                 throw ReplicatorError.unknownCloud(location.name, file: nil, searched: [], known: clouds.keys.sorted())
             }

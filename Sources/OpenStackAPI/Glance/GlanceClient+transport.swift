@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import CatalogDiff
 import NIOHTTP1
 
 extension GlanceClient {

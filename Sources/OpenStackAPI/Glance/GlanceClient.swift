@@ -7,10 +7,10 @@ import NIOHTTP1
 /// its JSON error bodies turned into one-line messages, and retries for what may pass.
 public struct GlanceClient: Sendable {
     public let endpoint: GlanceEndpoint
-    let http: HTTPClient
+    package let http: HTTPClient
     /// Where X-Auth-Token comes from: fixed (`--token`), or a cloud's Keystone, shared by its regions.
-    let tokens: TokenProvider
-    let retry: RetryPolicy
+    package let tokens: TokenProvider
+    package let retry: RetryPolicy
     /// This endpoint's TLS settings, sent with each request (nil: the system CAs, verified).
     let tls: CloudConfig.TLS
     let logger: Logger
@@ -85,7 +85,7 @@ public struct RetryPolicy: Sendable, Hashable {
 
     /// Exponential backoff with full jitter for the given retry (1 for the first retry); a server's
     /// Retry-After, when given, is honoured instead (capped at the maximum).
-    func delay(beforeRetry retry: Int, retryAfter: TimeAmount?) -> TimeAmount {
+    package func delay(beforeRetry retry: Int, retryAfter: TimeAmount?) -> TimeAmount {
         if let retryAfter { return max(.zero, min(retryAfter, maximumBackoff)) }
         let ceiling = min(initialBackoff.nanoseconds << Int64(min(retry - 1, 20)), maximumBackoff.nanoseconds)
         return .nanoseconds(Int64.random(in: (ceiling / 2)...max(ceiling / 2, ceiling)))

@@ -1,3 +1,4 @@
+import CatalogDiff
 import Foundation
 
 /// One cloud of clouds.yaml (merged with secure.yaml and the OS_* environment), reduced to what a run needs

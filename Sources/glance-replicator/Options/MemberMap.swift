@@ -1,10 +1,13 @@
+import CatalogDiff
 import Foundation
+import SyncEngine
 import Yams
 
 /// `--member-map FILE`: which target project a source member project becomes when the two sides use
-/// different Keystones (a YAML mapping, `source-project-id: target-project-id`).
-public enum MemberMap {
-    public static func parse(_ text: String, path: String) throws(ReplicatorError) -> [String: String] {
+/// different Keystones (a YAML mapping, `source-project-id: target-project-id`). The engine takes the mapping
+/// (`ReplicationOptions.memberMap`); reading the file is the command line's.
+enum MemberMap {
+    static func parse(_ text: String, path: String) throws(ReplicatorError) -> [String: String] {
         let node: Node?
         do {
             node = try Yams.compose(yaml: text)
@@ -27,7 +30,7 @@ public enum MemberMap {
         return result
     }
 
-    public static func load(_ path: String) throws(ReplicatorError) -> [String: String] {
+    static func load(_ path: String) throws(ReplicatorError) -> [String: String] {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw ReplicatorError.invalidOption("--member-map \(path): cannot read the file")
         }

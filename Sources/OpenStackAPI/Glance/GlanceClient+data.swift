@@ -11,14 +11,14 @@ extension GlanceClient {
     /// How long moving `size` bytes may take, at the slowest speed a run tolerates: the deadline of an
     /// upload, and the patience with an import Glance runs on its own.
     /// A size out of range (from a server) is held to `ImageRecord.maxSize`: the sum never traps.
-    static func allowance(forBytes size: Int64) -> TimeAmount {
+    package static func allowance(forBytes size: Int64) -> TimeAmount {
         requestTimeout + .seconds(min(max(0, size), ImageRecord.maxSize) / minimumUploadSpeed)
     }
 
     /// Starts `GET /v2/images/{id}/file`, from `offset` with `Range: bytes=N-` when given, and returns once
     /// the headers are in: the body is streamed by the caller with backpressure, never buffered whole.
     /// Answers 200 or 206 (with the length the range implies); anything else throws.
-    func openDownload(
+    package func openDownload(
         _ id: String,
         from offset: Int64?,
         size: Int64
@@ -61,14 +61,14 @@ extension GlanceClient {
     }
 
     /// `PUT /v2/images/{id}/file` with a streamed body of known size.
-    func upload<Bytes: AsyncSequence & Sendable>(_ id: String, _ bytes: Bytes, size: Int64) async throws
+    package func upload<Bytes: AsyncSequence & Sendable>(_ id: String, _ bytes: Bytes, size: Int64) async throws
     where Bytes.Element == ByteBuffer {
         try await put(bytes, size: size, to: "/v2/images/\(Self.segment(id))/file")
     }
 
     /// `PUT /v2/images/{id}/stage`: the data of the interoperable import flow, imported afterwards with
     /// `glance-direct` (see `GlanceClient+import.swift`).
-    func stage<Bytes: AsyncSequence & Sendable>(_ id: String, _ bytes: Bytes, size: Int64) async throws
+    package func stage<Bytes: AsyncSequence & Sendable>(_ id: String, _ bytes: Bytes, size: Int64) async throws
     where Bytes.Element == ByteBuffer {
         try await put(bytes, size: size, to: "/v2/images/\(Self.segment(id))/stage")
     }

@@ -146,8 +146,8 @@ extension GlanceClient {
 
     func httpError(_ method: HTTPMethod, _ path: String, status: Int, body: ByteBuffer) -> ReplicatorError {
         let detail = Self.serverMessage(body)
-        // Every error answer passes here: an overloaded target gets fewer uploads at once (TargetLoads).
-        OverloadProbe.observe(endpoint: endpoint.root, status: status, message: detail)
+        // Every error answer passes here: an overloaded target gets fewer uploads at once (the engine's listener).
+        GlanceErrorAnswers.listener?.errorAnswer(endpoint: endpoint.root, status: status, message: detail)
         let request = "\(method.rawValue) \(path.split(separator: "?").first ?? "")"
         if status == 401 {
             return .authenticationRefused(endpoint.root, status: status, detail: detail, renewedToken: tokens.renews)
@@ -176,7 +176,7 @@ extension GlanceClient {
     }
 
     /// A network error as an operator reads it.
-    static func describe(_ error: any Error) -> String {
+    package static func describe(_ error: any Error) -> String {
         if let error = error as? HTTPClientError {
             switch error {
             case .connectTimeout: return "connection timed out"

@@ -1,3 +1,4 @@
+import CatalogDiff
 import Foundation
 
 /// A project-scoped Keystone v3 token: the secret itself (from `X-Subject-Token`), when it expires, and

@@ -5,7 +5,7 @@ import NIOFoundationCompat
 extension GlanceClient {
     /// `POST /v2/images/{id}/import` with the `glance-direct` method: Glance moves the staged data into its
     /// store in a task of its own.
-    func importStaged(_ id: String) async throws {
+    package func importStaged(_ id: String) async throws {
         struct Method: Encodable { var name: String }
         struct Body: Encodable { var method: Method }
         _ = try await sendJSON(
@@ -19,7 +19,7 @@ extension GlanceClient {
     /// `POST /v2/images/{id}/import` with `glance-download` (this Glance fetches the image with the same id
     /// from another region of its Keystone catalog, with the caller's token) or `web-download` (it fetches the
     /// source's data URL).
-    func importFromRegion(_ id: String, source: GlanceDownloadSource) async throws {
+    package func importFromRegion(_ id: String, source: GlanceDownloadSource) async throws {
         struct Method: Encodable {
             var name: String
             var glanceImageID: String?
@@ -59,7 +59,11 @@ extension GlanceClient {
     /// (`os_glance_import_task`, cleared a moment after: a copy-image started before then is refused); fails
     /// when Glance records the import as failed (`os_glance_failed_import`), the image goes away, or `timeout`
     /// passes.
-    func waitForImport(_ id: String, method: String = "glance-direct", timeout: Duration) async throws -> ImageRecord {
+    package func waitForImport(
+        _ id: String,
+        method: String = "glance-direct",
+        timeout: Duration
+    ) async throws -> ImageRecord {
         try await poll(id, task: "the \(method) import", timeout: timeout) { record in
             record.status == ImageStatus.active && (record.properties["os_glance_import_task"] ?? "").isEmpty
         } failed: { stores, record in
@@ -105,7 +109,7 @@ extension GlanceClient {
 
 extension GlanceClient {
     /// The import methods the endpoint offers (`GET /v2/info/import`); empty when it offers none.
-    func importMethods() async throws -> [String] {
+    package func importMethods() async throws -> [String] {
         struct Answer: Decodable {
             struct Methods: Decodable { var value: [String] }
             var methods: Methods
@@ -119,7 +123,7 @@ extension GlanceClient {
 
     /// Refuses to start an import on an image that Glance is importing already (its import lock,
     /// `os_glance_import_task`): a second one would fail, or race the first.
-    func requireNoImport(on record: ImageRecord) throws {
+    package func requireNoImport(on record: ImageRecord) throws {
         if let task = record.properties["os_glance_import_task"], !task.isEmpty {
             throw ReplicatorError.imageBusy(
                 record.id,
@@ -131,7 +135,7 @@ extension GlanceClient {
 
     /// The stores of a multi-store Glance (`GET /v2/info/stores`); empty where the endpoint has none
     /// (a single-store Glance answers 404 or lists nothing).
-    func listStores() async throws -> [String] {
+    package func listStores() async throws -> [String] {
         struct Answer: Decodable {
             struct Store: Decodable { var id: String }
             var stores: [Store]
@@ -143,7 +147,7 @@ extension GlanceClient {
 
     /// `POST /v2/images/{id}/import` with `copy-image`: Glance copies an active image's data into more of
     /// its stores, in a task of its own.
-    func copyImage(_ id: String, toStores stores: [String]) async throws {
+    package func copyImage(_ id: String, toStores stores: [String]) async throws {
         struct Method: Encodable { var name: String }
         struct Body: Encodable {
             var method: Method
@@ -165,7 +169,7 @@ extension GlanceClient {
 
     /// Polls until the image is in every one of `stores`; fails when Glance records the copy as failed or
     /// `timeout` passes.
-    func waitForStores(_ id: String, _ stores: [String], timeout: Duration) async throws -> ImageRecord {
+    package func waitForStores(_ id: String, _ stores: [String], timeout: Duration) async throws -> ImageRecord {
         try await poll(id, task: "copy-image", timeout: timeout) { record in
             stores.allSatisfy(record.stores.contains)
         } failed: { failedStores, _ in
@@ -182,7 +186,7 @@ extension GlanceClient {
 extension GlanceClient {
     /// The newest API version the endpoint speaks (`GET /versions`, answered 300 or 200), or nil when it does
     /// not say: a proxy in front of Glance may hide the document, and then nothing is assumed missing.
-    func apiVersion() async -> GlanceAPIVersion? {
+    package func apiVersion() async -> GlanceAPIVersion? {
         guard let response = try? await send(.GET, "/versions", expected: [200, 300]) else { return nil }
         return GlanceAPIVersion(versionsDocument: Data(buffer: response.body))
     }

@@ -17,7 +17,7 @@ extension GlanceClient {
     }
 
     /// `GET /v2/images/{id}/members`: the projects the image is shared with (any status), with their status.
-    func members(of id: String) async throws -> [ImageMember] {
+    package func members(of id: String) async throws -> [ImageMember] {
         let path = "/v2/images/\(Self.segment(id))/members"
         let response = try await send(.GET, path, expected: [200])
         return try decode(MemberList.self, from: response, request: "GET \(path)").members.map {
@@ -26,7 +26,7 @@ extension GlanceClient {
     }
 
     /// `POST /v2/images/{id}/members`; a 409 (already a member) is success.
-    func addMember(_ project: String, to id: String) async throws {
+    package func addMember(_ project: String, to id: String) async throws {
         _ = try await sendJSON(
             .POST,
             "/v2/images/\(Self.segment(id))/members",
@@ -36,7 +36,7 @@ extension GlanceClient {
     }
 
     /// `DELETE /v2/images/{id}/members/{member}`; a 404 (not a member) is success.
-    func removeMember(_ project: String, from id: String) async throws {
+    package func removeMember(_ project: String, from id: String) async throws {
         _ = try await send(
             .DELETE,
             "/v2/images/\(Self.segment(id))/members/\(try Self.memberSegment(project))",

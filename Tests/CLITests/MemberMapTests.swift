@@ -1,6 +1,7 @@
+import CatalogDiff
 import Testing
 
-@testable import SyncEngine
+@testable import glance_replicator
 
 @Suite("--member-map files")
 struct MemberMapTests {

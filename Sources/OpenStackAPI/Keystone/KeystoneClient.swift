@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import CatalogDiff
 import Foundation
 import Logging
 import NIOCore
