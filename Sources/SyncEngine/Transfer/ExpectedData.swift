@@ -6,13 +6,15 @@ public struct ExpectedData: Sendable, Hashable {
     public var size: Int64
     public var md5: String?
     public var hashAlgorithm: String?
-    public var hashValue: String?
+    /// `os_hash_value`. Not named `hashValue`: that is `Hashable`'s requirement, and a stored property of that
+    /// name breaks the synthesized conformance in whole-module (release) builds.
+    public var multihashValue: String?
 
     public init(size: Int64, md5: String?, hashAlgorithm: String?, hashValue: String?) {
         self.size = size
         self.md5 = md5?.lowercased()
         self.hashAlgorithm = hashAlgorithm
-        self.hashValue = hashValue?.lowercased()
+        self.multihashValue = hashValue?.lowercased()
     }
 
     public init(_ image: ImageRecord) {
@@ -41,7 +43,7 @@ final class DataVerifier {
     init(expected: ExpectedData) throws(ReplicatorError) {
         self.expected = expected
         md5 = expected.md5 == nil ? nil : StreamDigest(algorithm: "md5")
-        if let algorithm = expected.hashAlgorithm, expected.hashValue != nil {
+        if let algorithm = expected.hashAlgorithm, expected.multihashValue != nil {
             guard let digest = StreamDigest(algorithm: algorithm) else {
                 throw .dataMismatch("os_hash_algo '\(algorithm)' is not supported by this machine's OpenSSL")
             }
@@ -90,7 +92,7 @@ final class DataVerifier {
             let got = md5.finalize()
             guard got == want else { throw .dataMismatch("md5 of the data read is \(got), the source records \(want)") }
         }
-        if let multihash, let want = expected.hashValue {
+        if let multihash, let want = expected.multihashValue {
             let got = multihash.finalize()
             guard got == want else {
                 throw .dataMismatch(
