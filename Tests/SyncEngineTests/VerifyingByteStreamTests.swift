@@ -161,7 +161,7 @@ struct VerifyingByteStreamTests {
         let bogusMD5 = String(repeating: "0", count: 32)
         let bogusSHA512 = String(repeating: "f", count: 128)
         if wrong == "md5" || wrong == "both" { expected.md5 = bogusMD5 }
-        if wrong == "sha512" || wrong == "both" { expected.hashValue = bogusSHA512 }
+        if wrong == "sha512" || wrong == "both" { expected.multihashValue = bogusSHA512 }
 
         let consumed = await Self.consume(ChunkSequence(Self.data, chunkSize: 1000), expected: expected)
         let error = try #require(consumed.error as? ReplicatorError)

@@ -58,7 +58,7 @@ extension Journal {
             [
                 .text(source), .text(image.id), image.name.map { .text($0) } ?? .null, .integer(expected.size),
                 expected.md5.map { .text($0) } ?? .null, expected.hashAlgorithm.map { .text($0) } ?? .null,
-                expected.hashValue.map { .text($0) } ?? .null, spoolPath.map { .text($0) } ?? .null,
+                expected.multihashValue.map { .text($0) } ?? .null, spoolPath.map { .text($0) } ?? .null,
                 .text(Self.now()),
             ]
         )

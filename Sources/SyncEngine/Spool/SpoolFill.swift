@@ -67,7 +67,9 @@ struct SpoolFill: Sendable {
                 logger: logger
             )
             var unrecorded: Int64 = 0
-            for try await chunk in download {
+            // Bigger chunks, fewer hops; as they come under a bandwidth limit, which paces each chunk.
+            let coalesced = CoalescedBytes(base: download, coalescing: pace == nil)
+            for try await chunk in coalesced {
                 let count = chunk.readableBytes
                 try await pace?.take(count)
                 try await verifier.update(chunk)

@@ -98,11 +98,13 @@ struct ImageTransfer: Sendable {
                 maxResumes: ResumableDownload.defaultMaxResumes,
                 logger: logger
             )
+            let paces = [pace, uploadPace].compactMap { $0 }
             let verified = VerifyingByteStream(
-                base: body,
+                // Bigger chunks, fewer hops; as they come under a bandwidth limit, which paces each chunk.
+                base: CoalescedBytes(base: body, coalescing: paces.isEmpty),
                 expected: ExpectedData(image),
                 source: source.name,
-                paces: [pace, uploadPace].compactMap { $0 },
+                paces: paces,
                 onChunk: { counters.addRead($0) }
             )
             try await sendData(verified, of: image, size: size)

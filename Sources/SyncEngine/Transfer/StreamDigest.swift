@@ -35,6 +35,10 @@ public final class StreamDigest {
         }
     }
 
+    public func update(_ buffers: [ByteBuffer]) {
+        for buffer in buffers { update(buffer) }
+    }
+
     public func update(_ bytes: [UInt8]) {
         bytes.withUnsafeBytes { raw in
             _ = EVP_DigestUpdate(context, raw.baseAddress, raw.count)
