@@ -1,3 +1,5 @@
+import Foundation
+
 /// A catalog already listed, whose values a second listing of the same images takes over where they are
 /// byte for byte the same, so that two catalogs that mostly agree hold most of their strings once.
 ///
@@ -64,7 +66,14 @@ extension ImageRecord {
     }
 
     static func sameBytes(_ a: String, _ b: String) -> Bool {
-        a.utf8.count == b.utf8.count && a.utf8.elementsEqual(b.utf8)
+        guard a.utf8.count == b.utf8.count else { return false }
+        // Native strings hold their bytes contiguously: one memcmp, not a loop over the views.
+        let compared = a.utf8.withContiguousStorageIfAvailable { a in
+            b.utf8.withContiguousStorageIfAvailable { b in
+                a.isEmpty || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0
+            }
+        }
+        return (compared ?? nil) ?? a.utf8.elementsEqual(b.utf8)
     }
 
     static func sameBytes(_ a: [String], _ b: [String]) -> Bool {
