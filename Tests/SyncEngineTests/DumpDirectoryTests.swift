@@ -44,6 +44,27 @@ struct DumpDirectoryTests {
         #expect(try directory.rawJSON("id-7") == Data(record("id-7", name: "n7").utf8))
     }
 
+    /// A listing that shares another catalog's storage lists the same records; only where the bytes are the
+    /// same does a value come from the other catalog (a name spelt another way stays this dump's own).
+    @Test func listingSharingAnotherCatalogListsTheSameRecords() throws {
+        defer { try? FileManager.default.removeItem(at: root) }
+        for index in 0..<600 { try write("id-\(index).json", record("id-\(index)", name: "caf\u{e9}-\(index)")) }
+        let own = try directory.listImages()
+        var other = own.map { image in
+            var image = image
+            image.name = "cafe\u{301}-" + image.name!.dropFirst(5)
+            return image
+        }
+        other[3].checksum = "another"
+        let shared = try directory.listImages(sharing: SharedRecords(other))
+        #expect(shared.count == own.count)
+        for (mine, theirs) in zip(own, shared) {
+            #expect(mine == theirs)
+            #expect(Array(mine.name!.utf8) == Array(theirs.name!.utf8))
+            #expect(mine.checksum.map { Array($0.utf8) } == theirs.checksum.map { Array($0.utf8) })
+        }
+    }
+
     @Test func requireDataListsIncompleteImagesWithoutData() throws {
         defer { try? FileManager.default.removeItem(at: root) }
         try write("complete.json", record("complete"))

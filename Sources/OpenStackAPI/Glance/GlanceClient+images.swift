@@ -14,8 +14,9 @@ extension GlanceClient {
     ///
     /// Default listings leave out other projects' community images and every `os_hidden` image, so this
     /// asks with `visibility=all`, once without and once with `os_hidden=true`, following the pages by
-    /// `marker` (the server's `next` link is relative to its own root, which need not be ours).
-    public func listImages() async throws -> [ImageRecord] {
+    /// `marker` (the server's `next` link is relative to its own root, which need not be ours). With `shared`
+    /// (the other catalog of a diff), values equal to that catalog's are held once (`SharedRecords`).
+    public func listImages(sharing shared: SharedRecords? = nil) async throws -> [ImageRecord] {
         var images: [ImageRecord] = []
         var seen = Set<String>()
         for hidden in [false, true] {
@@ -32,7 +33,7 @@ extension GlanceClient {
                 let response = try await send(.GET, path, expected: [200])
                 let page = try decode(ImageListPage.self, from: response, request: "GET /v2/images")
                 for image in page.images where seen.insert(image.id).inserted {
-                    images.append(image)
+                    images.append(shared?.sharing(image) ?? image)
                 }
                 pages += 1
                 marker = page.next != nil && !page.images.isEmpty ? page.images.last?.id : nil

@@ -81,7 +81,11 @@ extension DumpDirectory {
     /// The catalog a dump holds, for reading it as a source or a target (compare, size, load, replicate):
     /// the records of both layouts, old ones mapped to v2 (`ImageRecordV1`). Entries of neither layout are a
     /// warning naming them; a directory with entries but no record at all is not a dump (a usage error).
-    public func listCatalog(logger: Logger) throws(ReplicatorError) -> [ImageRecord] {
+    /// With `shared`, records share the storage of equal values with that catalog's (`SharedRecords`).
+    public func listCatalog(
+        logger: Logger,
+        sharing shared: SharedRecords? = nil
+    ) throws(ReplicatorError) -> [ImageRecord] {
         let survey = try survey()
         if !survey.foreign.isEmpty {
             let shown = survey.foreign.prefix(5).joined(separator: ", ")
@@ -94,11 +98,11 @@ extension DumpDirectory {
         guard survey.entries == 0 || survey.records > 0 || !survey.oldRecords.isEmpty else {
             throw ReplicatorError.notADump(path, files: survey.entries)
         }
-        var images = survey.records > 0 ? try listImages() : []
+        var images = survey.records > 0 ? try listImages(sharing: shared) : []
         guard !survey.oldRecords.isEmpty else { return images }
         let current = Set(images.map(\.id))
         for id in survey.oldRecords where !current.contains(id) {
-            if let image = try oldRecord(id) { images.append(image) }
+            if let image = try oldRecord(id) { images.append(shared?.sharing(image) ?? image) }
         }
         return images
     }

@@ -46,7 +46,13 @@ public struct DumpDirectory: Sendable, Hashable, CustomStringConvertible {
     /// With `requireData`, an image whose `<id>.img` is absent or not of the recorded size is listed
     /// without data (size and hashes cleared), so a plan sees it as missing and copies it again: that is how
     /// an interrupted dump resumes, and how a truncated `.img` left by the old tool is replaced.
-    public func listImages(requireData: Bool = false) throws(ReplicatorError) -> [ImageRecord] {
+    ///
+    /// With `shared` (the other catalog of a diff), each record takes over the storage of the values it
+    /// shares byte for byte with the record of the same id there, as it is read (`SharedRecords`).
+    public func listImages(
+        requireData: Bool = false,
+        sharing shared: SharedRecords? = nil
+    ) throws(ReplicatorError) -> [ImageRecord] {
         let entries = try jsonEntries()
         // Files are opened relative to the directory: the kernel then never walks the full path again.
         let directoryFD = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
@@ -73,7 +79,7 @@ public struct DumpDirectory: Sendable, Hashable, CustomStringConvertible {
                         for index in bounds[worker]..<bounds[worker + 1] {
                             do throws(ReplicatorError) {
                                 let record = try reader.record(entries[index])
-                                (output.value + index).initialize(to: record)
+                                (output.value + index).initialize(to: shared?.sharing(record) ?? record)
                                 filledOut.value[worker] += 1
                             } catch {
                                 failureOut.value[worker] = error
@@ -208,6 +214,8 @@ private struct RecordReader {
     /// The file name being read (`<id>.json`, `<id>.img`), NUL-terminated.
     private var name: [UInt8] = []
     private var scratch: [UInt8] = []
+    /// Values many records repeat (tag and store lists, owners), held once per worker.
+    private var interner = RecordInterner()
 
     init(directory: DumpDirectory, descriptor: Int32, requireData: Bool) {
         self.directory = directory
@@ -241,7 +249,9 @@ private struct RecordReader {
         }
         var image: ImageRecord
         switch parsed {
-        case .success(let record): image = record
+        case .success(let record):
+            image = record
+            interner.intern(&image)
         case .failure(let error):
             throw ReplicatorError.dumpUnreadable(pathString, reason: "not a Glance image record (\(error))")
         }

@@ -49,7 +49,7 @@ extension Replication {
                 throw ReplicatorError.dumpUnwritable(directory.path, reason: "\(error.localizedDescription)")
             }
             let sourceImages = try await client.listImages()
-            let held = try directory.listImages(requireData: !metaOnly)
+            let held = try directory.listImages(requireData: !metaOnly, sharing: SharedRecords(sourceImages))
             let plan = CatalogPlan(
                 source: sourceImages,
                 target: held,

@@ -54,11 +54,13 @@ enum CatalogEndpoint: Sendable {
         }
     }
 
-    /// Every image this side holds (see `GlanceClient.listImages()` and `DumpDirectory.listCatalog(logger:)`).
-    func listImages() async throws -> [ImageRecord] {
+    /// Every image this side holds (see `GlanceClient.listImages()` and `DumpDirectory.listCatalog(logger:)`);
+    /// with `shared`, values equal to that catalog's are held once (`SharedRecords`).
+    func listImages(sharing shared: SharedRecords? = nil) async throws -> [ImageRecord] {
         switch self {
-        case .glance(let client): try await client.listImages()
-        case .dump(let directory): try directory.listCatalog(logger: Logger(label: "glance-replicator"))
+        case .glance(let client): try await client.listImages(sharing: shared)
+        case .dump(let directory):
+            try directory.listCatalog(logger: Logger(label: "glance-replicator"), sharing: shared)
         }
     }
 

@@ -158,9 +158,11 @@ public enum Replication {
             var planOptions = options.audit.planOptions(source: provenance, former: [source.name])
             planOptions.requiredStores = try await stores(of: target, options.stores)
             if case .glance = target { planOptions.replicatesStatus = true }
+            // A target in sync holds the source's values: listed, it takes their storage rather than hold a
+            // second copy (the index is dropped once the target is listed).
             let plan = CatalogPlan(
                 source: sourceImages,
-                target: try await target.listImages(),
+                target: try await target.listImages(sharing: SharedRecords(sourceImages)),
                 scope: options.scope,
                 rules: planned.rules,
                 options: planOptions

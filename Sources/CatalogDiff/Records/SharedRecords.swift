@@ -1,0 +1,93 @@
+import Foundation
+
+/// A catalog already listed, whose values a second listing of the same images takes over where they are
+/// byte for byte the same, so that two catalogs that mostly agree hold most of their strings once.
+///
+/// A record's ids, hashes, dates, tags and properties are a few hundred bytes of separately allocated
+/// strings and collections; a 100 000-image source and a target in sync with it hold each of them twice.
+/// A target record, as it is listed, takes the source record's storage for every field whose bytes equal
+/// its own: the values (and so every plan, report and request made from them) are unchanged, and the
+/// target's own copies are freed at once rather than held for the run.
+///
+/// Equality here is of UTF-8 bytes, not `String`'s `==` (which takes canonically equivalent strings as
+/// equal): a value is only ever replaced by one with the very same bytes.
+public struct SharedRecords: Sendable {
+    private let records: [ImageRecord]
+    private let positions: [String: Int]
+
+    /// Indexes `records` by id (ids listed twice: the first).
+    public init(_ records: [ImageRecord]) {
+        self.records = records
+        var positions: [String: Int] = Dictionary(minimumCapacity: records.count)
+        for index in records.indices where positions[records[index].id] == nil {
+            positions[records[index].id] = index
+        }
+        self.positions = positions
+    }
+
+    /// `record` with the storage of the listed record of the same id wherever the bytes are the same;
+    /// `record` itself when there is none.
+    public func sharing(_ record: ImageRecord) -> ImageRecord {
+        guard let position = positions[record.id] else { return record }
+        var shared = record
+        records.withUnsafeBufferPointer { records in
+            // Read through the buffer: an array element read in a closure may be copied whole.
+            shared.share(records[position])
+        }
+        return shared
+    }
+}
+
+extension ImageRecord {
+    /// Takes `other`'s storage for each field whose bytes equal this record's.
+    mutating func share(_ other: ImageRecord) {
+        Self.share(&id, other.id)
+        Self.share(&name, other.name)
+        Self.share(&status, other.status)
+        Self.share(&diskFormat, other.diskFormat)
+        Self.share(&containerFormat, other.containerFormat)
+        if Self.sameBytes(tags, other.tags) { tags = other.tags }
+        Self.share(&checksum, other.checksum)
+        Self.share(&osHashAlgo, other.osHashAlgo)
+        Self.share(&osHashValue, other.osHashValue)
+        Self.share(&owner, other.owner)
+        Self.share(&createdAt, other.createdAt)
+        if Self.sameBytes(properties, other.properties) { properties = other.properties }
+        if Self.sameBytes(stores, other.stores) { stores = other.stores }
+    }
+
+    private static func share(_ value: inout String, _ other: String) {
+        if sameBytes(value, other) { value = other }
+    }
+
+    private static func share(_ value: inout String?, _ other: String?) {
+        guard let text = value, let other, sameBytes(text, other) else { return }
+        value = other
+    }
+
+    static func sameBytes(_ a: String, _ b: String) -> Bool {
+        guard a.utf8.count == b.utf8.count else { return false }
+        // Native strings hold their bytes contiguously: one memcmp, not a loop over the views.
+        let compared = a.utf8.withContiguousStorageIfAvailable { a in
+            b.utf8.withContiguousStorageIfAvailable { b in
+                a.isEmpty || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0
+            }
+        }
+        return (compared ?? nil) ?? a.utf8.elementsEqual(b.utf8)
+    }
+
+    static func sameBytes(_ a: [String], _ b: [String]) -> Bool {
+        a.count == b.count && zip(a, b).allSatisfy { sameBytes($0, $1) }
+    }
+
+    /// Same keys and values, byte for byte (a key is looked up by `String` equality, then its bytes checked).
+    static func sameBytes(_ a: [String: String], _ b: [String: String]) -> Bool {
+        guard a.count == b.count else { return false }
+        for (key, value) in a {
+            guard let index = b.index(forKey: key) else { return false }
+            let (otherKey, otherValue) = b[index]
+            guard sameBytes(key, otherKey), sameBytes(value, otherValue) else { return false }
+        }
+        return true
+    }
+}
