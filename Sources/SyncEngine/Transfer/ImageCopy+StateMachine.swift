@@ -57,7 +57,7 @@ extension ImageCopy {
         private enum State: Equatable, Sendable {
             case resuming
             case preparing(start: Int64)
-            case reading(attempt: Int, start: Int64, targets: [Int])
+            case reading(attempt: Int, targets: [Int])
             case readingAgain(attempt: Int)
             case finished
         }
@@ -98,10 +98,10 @@ extension ImageCopy {
             switch state {
             case .preparing(let start):
                 guard !pending.isEmpty else { return finish(fetchError: nil) }
-                state = .reading(attempt: 1, start: start, targets: pending)
+                state = .reading(attempt: 1, targets: pending)
                 return .read(from: start, targets: pending, fresh: true)
             case .readingAgain(let attempt):
-                state = .reading(attempt: attempt, start: 0, targets: pending)
+                state = .reading(attempt: attempt, targets: pending)
                 return .read(from: 0, targets: pending, fresh: false)
             case .resuming, .reading, .finished:
                 preconditionFailure("nextRead in state \(state)")
@@ -112,7 +112,7 @@ extension ImageCopy {
         /// error of the read of the source (or of emptying the spool file), if it failed.
         mutating func readEnded(uploads: [(Int, Result<Int64, ReplicatorError>)], fetchError: ReplicatorError?) -> Next
         {
-            guard case .reading(let attempt, _, let targets) = state else {
+            guard case .reading(let attempt, let targets) = state else {
                 preconditionFailure("readEnded in state \(state)")
             }
             guard let fetchError else {
