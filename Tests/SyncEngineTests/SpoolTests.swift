@@ -138,42 +138,6 @@ struct SpoolTests {
         await #expect(throws: CancellationError.self) { try await download.value }
     }
 
-    /// Two uploads, one taking its time, against a download writing the file as `SpoolFill` does: each
-    /// receives every byte once, in order, whether from memory or the file.
-    @Test(arguments: [0, 200_000] as [Int64])
-    func readersFollowTheWriterAndDeliverEveryByteOnce(window: Int64) async throws {
-        let size = 3 * SpoolReader.chunkSize + 12345
-        let file = try SpoolFile(path: path)
-        let feed = SpoolFeed(size: Int64(size), window: window)
-        let source = bytes(size)
-        let readers = [feed.join(), feed.join()].map { SpoolReader(file: file, feed: feed, upload: $0, pace: nil) }
-        async let fast: ByteBuffer = {
-            var all = ByteBuffer()
-            for try await var chunk in readers[0] { all.writeBuffer(&chunk) }
-            return all
-        }()
-        async let slow: ByteBuffer = {
-            var all = ByteBuffer()
-            for try await var chunk in readers[1] {
-                all.writeBuffer(&chunk)
-                try await Task.sleep(for: .milliseconds(3))
-            }
-            return all
-        }()
-        var offset = 0
-        while offset < size {
-            let count = min(65_536, size - offset)
-            let chunk = source.getSlice(at: offset, length: count)!
-            try file.write(chunk, at: Int64(offset))
-            try await feed.append(chunk)
-            offset += count
-        }
-        feed.finish(.verified)
-        #expect(try await fast == source)
-        #expect(try await slow == source)
-        SpoolFile.remove(path)
-    }
-
     @Test func budgetMakesALargeImageWaitAndStreamsOneThatNeverFits() async throws {
         let budget = SpoolBudget(limit: 100)
         #expect(await budget.reserve(60))

@@ -2,12 +2,14 @@ import CatalogDiff
 import NIOCore
 import Synchronization
 
-/// What the download that fills a spool file shares with the uploads that follow it: how many bytes are in the
-/// file, the latest of them still in memory, and whether the whole was verified.
+/// What the download that fills a spool file shares with the uploads that follow it: how many bytes were read,
+/// how many of them the file holds, the latest of them still in memory, and whether the whole was verified.
 ///
 /// A tee: each chunk the download has hashed and written to the file stays in a window of memory (`window`
 /// bytes), and uploads take it from there, so that the file is written once and read back only by an upload
-/// that falls behind the window (a slower target, or one repeating its upload), until it catches up. The
+/// that falls behind the window (a slower target, or one repeating its upload), until it catches up. The file
+/// may trail the download by the blocks its writer has yet to finish (`SpoolWriter`): a chunk leaves memory only
+/// once the file holds it, and an upload reads the file only up to where it holds the bytes (`stored(upTo:)`). The
 /// download runs at most `window` bytes ahead of the leading upload in the window, as a pipe would, and freely
 /// while no upload is in it: a slow target never holds the others back, it reads the file instead.
 ///
@@ -34,6 +36,9 @@ final class SpoolFeed: Sendable {
 
     private struct State {
         var written: Int64
+        /// The bytes the file holds (`written`, or less while its writer is behind; briefly more, when a block's
+        /// write ends before the download hands the feed its last chunk).
+        var stored: Int64
         var outcome = Outcome.pending
         /// The window: contiguous chunks from `windowStart` to `written`.
         var chunks = CircularBuffer<ByteBuffer>()
@@ -53,14 +58,14 @@ final class SpoolFeed: Sendable {
     private let state: Mutex<State>
 
     /// The memory window of `--spool auto`: per image copied, whatever the number of targets.
-    static let defaultWindow: Int64 = 4 << 20
+    static let defaultWindow: Int64 = 3 << 20
 
     init(size: Int64, written: Int64 = 0, holdBack: Int64 = 64 * 1024, window: Int64 = 0) {
         self.size = size
         self.holdBack = min(holdBack, size)
         // More than the held-back bytes, or the leading upload, waiting for them, would hold the download.
         self.window = window > 0 ? max(window, self.holdBack + 1) : 0
-        state = Mutex(State(written: written, windowStart: written))
+        state = Mutex(State(written: written, stored: written, windowStart: written))
     }
 
     // MARK: the download's side
@@ -69,6 +74,7 @@ final class SpoolFeed: Sendable {
     func advance(to written: Int64) {
         let waiters = state.withLock { state in
             state.written = written
+            state.stored = written
             state.chunks.removeAll()
             state.held = 0
             state.windowStart = written
@@ -77,11 +83,12 @@ final class SpoolFeed: Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
-    /// Adds a chunk the download has verified so far and written to the file at the current end; waits first
-    /// while the leading upload in the window is `window` bytes behind.
-    func append(_ chunk: ByteBuffer) async throws {
+    /// Adds a chunk the download has verified so far, at the current end; waits first while the leading upload
+    /// in the window is `window` bytes behind. `inFile`: the file holds it already (else `stored(upTo:)` says
+    /// when it does).
+    func append(_ chunk: ByteBuffer, inFile: Bool = true) async throws {
         while true {
-            if let waiters = state.withLock({ Self.appendIfRoom(chunk, &$0, window: window) }) {
+            if let waiters = state.withLock({ Self.appendIfRoom(chunk, inFile: inFile, &$0, window: window) }) {
                 for waiter in waiters { waiter.resume() }
                 return
             }
@@ -102,6 +109,15 @@ final class SpoolFeed: Sendable {
             }
             try Task.checkCancellation()
         }
+    }
+
+    /// The file holds every byte up to `offset`: uploads that wait for it read on.
+    func stored(upTo offset: Int64) {
+        let waiters = state.withLock { state in
+            state.stored = max(state.stored, offset)
+            return Self.takeUploadWaiters(&state)
+        }
+        for waiter in waiters { waiter.resume() }
     }
 
     /// The download ended: verified, or failed with the error every waiting upload now throws.
@@ -192,7 +208,11 @@ final class SpoolFeed: Sendable {
         }
         guard offset < size else { return .success(.end) }
         guard released > offset else { return nil }
-        guard offset >= state.windowStart else { return .success(.file(upTo: released)) }
+        guard offset >= state.windowStart else {
+            // Not in memory: from the file, as far as it holds the bytes (else wait for its writer).
+            let readable = min(released, state.stored)
+            return readable > offset ? .success(.file(upTo: readable)) : nil
+        }
         var start = state.windowStart
         for chunk in state.chunks {
             let end = start + Int64(chunk.readableBytes)
@@ -213,6 +233,7 @@ final class SpoolFeed: Sendable {
 
     private static func appendIfRoom(
         _ chunk: ByteBuffer,
+        inFile: Bool,
         _ state: inout State,
         window: Int64
     ) -> [CheckedContinuation<Void, any Error>]? {
@@ -220,6 +241,7 @@ final class SpoolFeed: Sendable {
         let lead = state.positions.values.max().flatMap { $0 >= state.windowStart ? $0 : nil }
         let count = Int64(chunk.readableBytes)
         state.written += count
+        if inFile { state.stored = max(state.stored, state.written) }
         if window > 0 {
             state.chunks.append(chunk)
             state.held += count
@@ -227,8 +249,8 @@ final class SpoolFeed: Sendable {
             state.windowStart = state.written
         }
         // Beyond `window`, drop what the leading upload in the window has taken (never what it has yet to
-        // take: it would fall behind to the file), or with none in it, the oldest.
-        let keepFrom = lead ?? (state.written - window)
+        // take: it would fall behind to the file), or with none in it, the oldest; never what the file lacks.
+        let keepFrom = min(lead ?? (state.written - window), state.stored)
         while let first = state.chunks.first, state.held > window,
             state.windowStart + Int64(first.readableBytes) <= keepFrom
         {

@@ -2,6 +2,10 @@ import CatalogDiff
 import Foundation
 import NIOCore
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// One image's data on local disk: written at increasing offsets as it is downloaded, read by every
 /// target's upload, and kept across runs so that no byte is fetched from the source twice.
 ///
@@ -81,23 +85,51 @@ final class SpoolFile: Sendable {
 
     func write(_ buffer: ByteBuffer, at offset: Int64) throws(ReplicatorError) {
         let failure: String? = buffer.withUnsafeReadableBytes { bytes in
-            var done = 0
-            while done < bytes.count {
-                let written = pwrite(
-                    descriptor,
-                    bytes.baseAddress! + done,
-                    bytes.count - done,
-                    off_t(offset) + off_t(done)
-                )
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return Self.lastError
-                }
-                done += written
-            }
-            return nil
+            guard let base = bytes.baseAddress else { return nil }
+            return write(base, count: bytes.count, at: offset)
         }
         if let failure { throw .spool(path, "cannot write it: \(failure)") }
+    }
+
+    /// Writes `count` bytes from `bytes` at `offset`; the error's text, or nil.
+    func write(_ bytes: UnsafeRawPointer, count: Int, at offset: Int64) -> String? {
+        let error = Self.write(descriptor, bytes, count: count, at: offset)
+        return error == 0 ? nil : String(cString: strerror(error))
+    }
+
+    /// `pwrite` until every byte is written: 0, or the `errno` of the failure.
+    static func write(_ descriptor: Int32, _ bytes: UnsafeRawPointer, count: Int, at offset: Int64) -> Int32 {
+        var done = 0
+        while done < count {
+            let written = pwrite(descriptor, bytes + done, count - done, off_t(offset) + off_t(done))
+            if written < 0 {
+                if errno == EINTR { continue }
+                return errno
+            }
+            done += written
+        }
+        return 0
+    }
+
+    /// A second descriptor of the same file for writes that bypass the page cache (`O_DIRECT`), or nil where
+    /// the system or the file system has none. Opened through `/proc/self/fd`, so it is this very file even if
+    /// the path was replaced since.
+    func openDirectDescriptor() -> Int32? {
+        guard let flag = Self.directFlag else { return nil }
+        let direct = open("/proc/self/fd/\(descriptor)", O_WRONLY | flag | O_CLOEXEC)
+        return direct >= 0 ? direct : nil
+    }
+
+    /// Linux's `O_DIRECT`, which Glibc's Swift module leaves out (it needs `_GNU_SOURCE`): its value differs by
+    /// architecture (asm-generic's, except on Arm).
+    private static var directFlag: Int32? {
+        #if os(Linux) && (arch(x86_64) || arch(i386))
+        0o40000
+        #elseif os(Linux) && (arch(arm64) || arch(arm))
+        0o200000
+        #else
+        nil
+        #endif
     }
 
     /// Up to `count` bytes from `offset` (fewer only at the end of the file).

@@ -33,19 +33,30 @@ struct SpoolFill: Sendable {
     /// outcome either way.
     func run(from start: Int64) async throws {
         var offset: Int64 = 0
+        let writer: SpoolWriter
         do {
-            try await fill(from: start, offset: &offset)
+            writer = try SpoolWriter(file: file, from: start, feed: feed)
+        } catch {
+            feed.finish(.failed(error))
+            throw error
+        }
+        do {
+            try await fill(from: start, offset: &offset, writer: writer)
+            await writer.close()
             feed.finish(.verified)
         } catch {
             feed.finish(.failed(ImageCopy.replicatorError(error)))
-            // What is on disk counts for the next run, however this one ends.
+            // What is on disk counts for the next run, however this one ends: what was read goes to the file.
+            try? await writer.flush()
+            await writer.close()
             file.synchronize()
-            try? await journal?.recordSpooled(source: source.endpoint.root, imageID: imageID, bytes: offset)
+            let spooled = (try? file.length()) ?? offset
+            try? await journal?.recordSpooled(source: source.endpoint.root, imageID: imageID, bytes: spooled)
             throw error
         }
     }
 
-    private func fill(from start: Int64, offset: inout Int64) async throws {
+    private func fill(from start: Int64, offset: inout Int64, writer: SpoolWriter) async throws {
         let verifier = try DataVerifier(expected: expected)
         while offset < start {
             let chunk = try file.read(at: offset, count: Int(min(Int64(4 << 20), start - offset)))
@@ -73,18 +84,19 @@ struct SpoolFill: Sendable {
                 let count = chunk.readableBytes
                 try await pace?.take(count)
                 try await verifier.update(chunk)
-                try file.write(chunk, at: offset)
+                try await writer.write(chunk)
                 offset += Int64(count)
                 unrecorded += Int64(count)
                 counters.addRead(count)
                 observer?.advanced(imageID, bytes: Int64(count))
-                try await feed.append(chunk)
+                try await feed.append(chunk, inFile: false)
                 if unrecorded >= Self.recordInterval {
                     unrecorded = 0
                     try await journal?.recordSpooled(source: source.endpoint.root, imageID: imageID, bytes: offset)
                 }
             }
         }
+        try await writer.flush()
         try verifier.finish()
         try await journal?.recordSpooled(source: source.endpoint.root, imageID: imageID, bytes: offset)
     }
