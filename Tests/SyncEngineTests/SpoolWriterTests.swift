@@ -49,17 +49,23 @@ struct SpoolWriterTests {
 
     /// A flush in the middle (a failed download keeps what it read) leaves a file that another writer continues.
     @Test func aFlushedFileIsContinuedByTheNextWriter() async throws {
-        let size = 2 * SpoolWriter.blockSize + 9_999
+        let size = 5 * SpoolWriter.blockSize + 9_999
         let source = bytes(size)
         let file = try SpoolFile(path: path)
         defer { SpoolFile.remove(path) }
+        // Past two blocks and into a third, unaligned.
+        let cut = 2 * SpoolWriter.blockSize + 88_001
         let first = try SpoolWriter(file: file, from: 0, feed: SpoolFeed(size: Int64(size)))
-        try await first.write(source.getSlice(at: 0, length: 600_001)!)
+        try await first.write(source.getSlice(at: 0, length: cut)!)
         try await first.flush()
         await first.close()
-        #expect(try file.length() == 600_001)
-        let second = try SpoolWriter(file: file, from: 600_001, feed: SpoolFeed(size: Int64(size), written: 600_001))
-        try await second.write(source.getSlice(at: 600_001, length: size - 600_001)!)
+        #expect(try file.length() == Int64(cut))
+        let second = try SpoolWriter(
+            file: file,
+            from: Int64(cut),
+            feed: SpoolFeed(size: Int64(size), written: Int64(cut))
+        )
+        try await second.write(source.getSlice(at: cut, length: size - cut)!)
         try await second.flush()
         await second.close()
         #expect(try file.read(at: 0, count: size) == source)
