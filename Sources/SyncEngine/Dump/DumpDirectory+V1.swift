@@ -68,9 +68,7 @@ extension DumpDirectory {
         defer { closedir(stream) }
         var survey = Survey()
         while let entry = readdir(stream) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
+            let name = String(decoding: directoryEntryName(entry), as: UTF8.self)
             if name != ".", name != ".." { survey.add(name) }
         }
         survey.oldRecords.sort()

@@ -111,13 +111,11 @@ public struct DumpDirectory: Sendable, Hashable, CustomStringConvertible {
         var entries = DumpEntries()
         let suffix = Array(".json".utf8)
         while let entry = readdir(stream) {
-            withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                let name = raw.prefix { $0 != 0 }
-                guard name.count > suffix.count, name.first != UInt8(ascii: "."),
-                    name.suffix(suffix.count).elementsEqual(suffix)
-                else { return }
-                entries.append(name.dropLast(suffix.count))
-            }
+            let name = directoryEntryName(entry)
+            guard name.count > suffix.count, name.first != UInt8(ascii: "."),
+                name.suffix(suffix.count).elementsEqual(suffix)
+            else { continue }
+            entries.append(name.dropLast(suffix.count))
         }
         return entries
     }
