@@ -1,3 +1,5 @@
+import Foundation
+
 /// A member key of a Glance image object, as the dump parser (`ImageRecordParser`) tells them apart: each
 /// base field, or a custom property's name.
 ///
@@ -11,25 +13,36 @@ enum RecordKey: Equatable {
     case ignored
     case property(String)
 
-    /// The base fields by their JSON names.
-    private static let fields: [(name: StaticString, key: RecordKey)] = [
-        ("id", .id), ("name", .name), ("status", .status), ("visibility", .visibility), ("protected", .protected),
-        ("os_hidden", .osHidden), ("min_disk", .minDisk), ("min_ram", .minRam), ("disk_format", .diskFormat),
-        ("container_format", .containerFormat), ("tags", .tags), ("size", .size), ("checksum", .checksum),
-        ("stores", .stores), ("os_hash_algo", .osHashAlgo), ("os_hash_value", .osHashValue), ("owner", .owner),
-        ("created_at", .createdAt), ("virtual_size", .ignored), ("updated_at", .ignored), ("self", .ignored),
-        ("file", .ignored), ("schema", .ignored), ("locations", .ignored), ("direct_url", .ignored),
-    ]
-
-    /// The key whose name is `bytes` (UTF-8, escapes decoded).
+    /// The key whose name is `bytes` (UTF-8, escapes decoded): by length, then byte for byte.
     init(_ bytes: UnsafeRawBufferPointer) {
-        for (name, key) in Self.fields where name.utf8CodeUnitCount == bytes.count {
-            if bytes.elementsEqual(UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)) {
-                self = key
-                return
-            }
+        func matches(_ name: StaticString) -> Bool {
+            memcmp(bytes.baseAddress!, name.utf8Start, bytes.count) == 0
         }
-        self = .property(String(decoding: bytes, as: UTF8.self))
+        let field: RecordKey? =
+            switch bytes.count {
+            case 2: matches("id") ? .id : nil
+            case 4:
+                matches("name")
+                    ? .name
+                    : matches("tags") ? .tags : matches("size") ? .size : matches("self") || matches("file") ? .ignored : nil
+            case 5: matches("owner") ? .owner : nil
+            case 6: matches("status") ? .status : matches("stores") ? .stores : matches("schema") ? .ignored : nil
+            case 7: matches("min_ram") ? .minRam : nil
+            case 8: matches("min_disk") ? .minDisk : matches("checksum") ? .checksum : nil
+            case 9:
+                matches("protected") ? .protected : matches("os_hidden") ? .osHidden : matches("locations") ? .ignored : nil
+            case 10:
+                matches("visibility")
+                    ? .visibility
+                    : matches("created_at")
+                        ? .createdAt : matches("updated_at") || matches("direct_url") ? .ignored : nil
+            case 11: matches("disk_format") ? .diskFormat : nil
+            case 12: matches("os_hash_algo") ? .osHashAlgo : matches("virtual_size") ? .ignored : nil
+            case 13: matches("os_hash_value") ? .osHashValue : nil
+            case 16: matches("container_format") ? .containerFormat : nil
+            default: nil
+            }
+        self = field ?? .property(String(decoding: bytes, as: UTF8.self))
     }
 
     /// The key of `text` (a key read through its escapes).
@@ -37,7 +50,4 @@ enum RecordKey: Equatable {
         var text = text
         self = text.withUTF8 { RecordKey(UnsafeRawBufferPointer($0)) }
     }
-
-    /// Every base field's name and its key (for tests: one per field of `ImageRecord.baseFields`).
-    static var baseFields: [(name: String, key: RecordKey)] { fields.map { ("\($0.name)", $0.key) } }
 }

@@ -12,3 +12,14 @@ func directoryEntryName(_ entry: UnsafeMutablePointer<dirent>) -> UnsafeRawBuffe
     let name = UnsafeRawPointer(entry) + MemoryLayout<dirent>.offset(of: \.d_name)!
     return UnsafeRawBufferPointer(start: name, count: strlen(name.assumingMemoryBound(to: CChar.self)))
 }
+
+extension DumpDirectory {
+    /// The suffix of a record's file in the current layout.
+    static let recordSuffix = Array(".json".utf8)
+
+    /// Whether an entry's name is a record of the current layout: `<id>.json`, not hidden.
+    static func isRecordName(_ name: UnsafeRawBufferPointer) -> Bool {
+        name.count > recordSuffix.count && name.first != UInt8(ascii: ".")
+            && name.suffix(recordSuffix.count).elementsEqual(recordSuffix)
+    }
+}
