@@ -13,36 +13,56 @@ enum RecordKey: Equatable {
     case ignored
     case property(String)
 
-    /// The key whose name is `bytes` (UTF-8, escapes decoded): by length, then byte for byte.
+    /// The key whose name is `bytes` (UTF-8, escapes decoded).
     init(_ bytes: UnsafeRawBufferPointer) {
+        self = Self.baseField(bytes) ?? .property(String(decoding: bytes, as: UTF8.self))
+    }
+
+    /// The base field named `bytes`, if any: by length, then byte for byte.
+    private static func baseField(_ bytes: UnsafeRawBufferPointer) -> RecordKey? {
         func matches(_ name: StaticString) -> Bool {
             memcmp(bytes.baseAddress!, name.utf8Start, bytes.count) == 0
         }
-        let field: RecordKey? =
-            switch bytes.count {
-            case 2: matches("id") ? .id : nil
-            case 4:
-                matches("name")
-                    ? .name
-                    : matches("tags") ? .tags : matches("size") ? .size : matches("self") || matches("file") ? .ignored : nil
-            case 5: matches("owner") ? .owner : nil
-            case 6: matches("status") ? .status : matches("stores") ? .stores : matches("schema") ? .ignored : nil
-            case 7: matches("min_ram") ? .minRam : nil
-            case 8: matches("min_disk") ? .minDisk : matches("checksum") ? .checksum : nil
-            case 9:
-                matches("protected") ? .protected : matches("os_hidden") ? .osHidden : matches("locations") ? .ignored : nil
-            case 10:
-                matches("visibility")
-                    ? .visibility
-                    : matches("created_at")
-                        ? .createdAt : matches("updated_at") || matches("direct_url") ? .ignored : nil
-            case 11: matches("disk_format") ? .diskFormat : nil
-            case 12: matches("os_hash_algo") ? .osHashAlgo : matches("virtual_size") ? .ignored : nil
-            case 13: matches("os_hash_value") ? .osHashValue : nil
-            case 16: matches("container_format") ? .containerFormat : nil
-            default: nil
-            }
-        self = field ?? .property(String(decoding: bytes, as: UTF8.self))
+        switch bytes.count {
+        case 2:
+            if matches("id") { return .id }
+        case 4:
+            if matches("name") { return .name }
+            if matches("tags") { return .tags }
+            if matches("size") { return .size }
+            if matches("self") || matches("file") { return .ignored }
+        case 5:
+            if matches("owner") { return .owner }
+        case 6:
+            if matches("status") { return .status }
+            if matches("stores") { return .stores }
+            if matches("schema") { return .ignored }
+        case 7:
+            if matches("min_ram") { return .minRam }
+        case 8:
+            if matches("min_disk") { return .minDisk }
+            if matches("checksum") { return .checksum }
+        case 9:
+            if matches("protected") { return .protected }
+            if matches("os_hidden") { return .osHidden }
+            if matches("locations") { return .ignored }
+        case 10:
+            if matches("visibility") { return .visibility }
+            if matches("created_at") { return .createdAt }
+            if matches("updated_at") || matches("direct_url") { return .ignored }
+        case 11:
+            if matches("disk_format") { return .diskFormat }
+        case 12:
+            if matches("os_hash_algo") { return .osHashAlgo }
+            if matches("virtual_size") { return .ignored }
+        case 13:
+            if matches("os_hash_value") { return .osHashValue }
+        case 16:
+            if matches("container_format") { return .containerFormat }
+        default:
+            break
+        }
+        return nil
     }
 
     /// The key of `text` (a key read through its escapes).
