@@ -1,6 +1,7 @@
-import CatalogDiff
 import Foundation
 import Testing
+
+@testable import CatalogDiff
 
 @Suite("Parsing image records directly")
 struct ImageRecordParsingTests {
@@ -33,6 +34,10 @@ struct ImageRecordParsingTests {
         #"{"id":"a","locations":[{"url":"file://x","metadata":{}}],"virtual_size":null,"stores":"a,b"}"#,
         #"{"id":"a","os_glance_import_task":"t","owner_specified.openstack.md5":"m","tags":["b","a","b"]}"#,
         " \n{ \"id\" : \"a\" , \"protected\" : true , \"os_hidden\" : false } \n",
+        #"{"id":"a","\u006eame":"n","os\u005fhidden":true,"caf\u00e9":"x","n\u00e9":"y","self\u0020":"z"}"#,
+        #"{"\u0069d":"a","si\u007ae":2,"é":"é","tags\/":"t","locations":"kept?"}"#,
+        #"{"id":"a","stores":" fs , fs2\t,\u00a0fs3\u2003, ,\u00e9,,x y"}"#,
+        #"{"id":"a","stores":"\t"}"#,
     ])
     func edgeCasesParseAsTheyDecode(json: String) throws {
         let (parsed, decoded) = Self.bothWays(json)
@@ -79,12 +84,52 @@ struct ImageRecordParsingTests {
         }
     }
 
+    /// The parser tells base fields from properties by their bytes: it must know exactly the decoder's.
+    @Test func theParsersKeysAreTheBaseFields() {
+        let kept: [String: RecordKey] = [
+            "id": .id, "name": .name, "status": .status, "visibility": .visibility, "protected": .protected,
+            "os_hidden": .osHidden, "min_disk": .minDisk, "min_ram": .minRam, "disk_format": .diskFormat,
+            "container_format": .containerFormat, "tags": .tags, "size": .size, "checksum": .checksum,
+            "stores": .stores, "os_hash_algo": .osHashAlgo, "os_hash_value": .osHashValue, "owner": .owner,
+            "created_at": .createdAt,
+        ]
+        for field in ImageRecord.baseFields { #expect(RecordKey(field) == kept[field] ?? .ignored, "\(field)") }
+        for field in ImageRecord.baseFields {
+            // One byte changed, one more or one less: a property.
+            #expect(RecordKey(field.uppercased()) == .property(field.uppercased()))
+            #expect(RecordKey(field + "_") == .property(field + "_"))
+            #expect(RecordKey(String(field.dropLast())) == .property(String(field.dropLast())))
+        }
+        #expect(RecordKey("os_distro") == .property("os_distro"))
+        #expect(RecordKey("Name") == .property("Name"))
+        #expect(RecordKey("") == .property(""))
+    }
+
+    @Test(arguments: [
+        (" fs , fs2\t,\u{a0}fs3\u{2003}, ,é,,x y", ["fs", "fs2", "fs3", "é", "x y"]),
+        ("file", ["file"]),
+        ("", []),
+        (" \t ", []),
+    ])
+    func storeListsAreTrimmedAsFoundationTrims(text: String, stores: [String]) {
+        #expect(ImageRecord.storeList(text) == stores)
+        #expect(
+            ImageRecord.storeList(text)
+                == text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        )
+    }
+
     @Test func errorsSayWhereTheyAre() {
         #expect(throws: ImageRecordParseError.self) {
             try ImageRecordParser.parse(Array(#"{"id":"a","size":"x"}"#.utf8))
         }
         do {
             _ = try ImageRecordParser.parse(Array(#"{"id":"a","size":"x"}"#.utf8))
+        } catch {
+            #expect(error.description == "'size' is not an integer (at byte 10)")
+        }
+        do {
+            _ = try ImageRecordParser.parse(Array(#"{"id":"a", "si\u007ae":"x"}"#.utf8))
         } catch {
             #expect(error.description == "'size' is not an integer (at byte 10)")
         }

@@ -1,5 +1,6 @@
-import CatalogDiff
 import Testing
+
+@testable import CatalogDiff
 
 @Suite("Records sharing the storage of another catalog's")
 struct SharedRecordsTests {
@@ -47,6 +48,47 @@ struct SharedRecordsTests {
         #expect(Self.storage(shared.properties["hw_disk_bus"]) == Self.storage(source.properties["hw_disk_bus"]))
     }
 
+    /// A target record in sync with its source is a reference to the source's fields, nothing more.
+    @Test func aRecordWhollyTheSameTakesTheWholeStorage() {
+        var source = Self.record()
+        source.stores = ["file"]
+        var target = Self.record()
+        target.stores = ["fi" + "le"]
+        #expect(!target.sharesStorage(with: source))
+        var shared = SharedRecords([source]).sharing(target)
+        #expect(shared == target)
+        #expect(shared.sharesStorage(with: source))
+        // Changing it afterwards changes that record alone.
+        shared.name = "renamed"
+        #expect(!shared.sharesStorage(with: source))
+        #expect(source.name == "debian-12-generic-amd64")
+    }
+
+    /// Any field apart, however small, and the record keeps storage of its own (sharing what it can).
+    @Test(arguments: [
+        "protected", "osHidden", "minDisk", "size", "visibility", "tags", "stores", "invalidity", "createdAt",
+    ])
+    func oneFieldApartKeepsItsOwnStorage(field: String) {
+        let source = Self.record()
+        var target = Self.record()
+        switch field {
+        case "protected": target.protected = true
+        case "osHidden": target.osHidden = true
+        case "minDisk": target.minDisk = 1
+        case "size": target.size = 4097
+        case "visibility": target.visibility = .community
+        case "tags": target.tags.append("gpu")
+        case "stores": target.stores = ["file"]
+        case "invalidity": target.invalidity = RecordInvalidity(kind: .size, description: "test")
+        default: target.createdAt = nil
+        }
+        let shared = SharedRecords([source]).sharing(target)
+        #expect(shared == target)
+        #expect(shared != source)
+        #expect(!shared.sharesStorage(with: source))
+        #expect(Self.storage(shared.checksum) == Self.storage(source.checksum))
+    }
+
     @Test func differentValuesKeepTheirOwn() {
         let source = Self.record()
         var target = Self.record()
@@ -73,6 +115,7 @@ struct SharedRecordsTests {
         #expect(Array(shared.name!.utf8) == Array(targetName.utf8))
         #expect(shared.properties.keys.contains { Array($0.utf8) == Array(targetName.utf8) })
         #expect(!shared.properties.keys.contains { Array($0.utf8) == Array(sourceName.utf8) })
+        #expect(!shared.sharesStorage(with: source))
     }
 
     @Test func aRecordTheListingLacksIsItself() {

@@ -46,6 +46,41 @@ struct DumpDirectoryTests {
 
     /// A listing that shares another catalog's storage lists the same records; only where the bytes are the
     /// same does a value come from the other catalog (a name spelt another way stays this dump's own).
+    /// `readdir`'s entries hold only as much of their 256-byte `d_name` as the name needs: one at the very end
+    /// of mapped memory must be read up to its NUL and not a byte further (reading the field whole crashed
+    /// `compare` on a 100 000-file dump).
+    @Test func anEntryEndingAtTheEndOfMappedMemoryIsReadInPlace() throws {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let mapping = try #require(mmap(nil, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0))
+        #expect(mapping != MAP_FAILED)
+        defer { munmap(mapping, 2 * page) }
+        #expect(mprotect(mapping + page, page, PROT_NONE) == 0)
+        let name = Array("0123456.json".utf8)
+        let nameOffset = try #require(MemoryLayout<dirent>.offset(of: \.d_name))
+        // The entry ends with its name's NUL on the last byte before the inaccessible page (8-byte aligned).
+        let length = nameOffset + name.count + 1
+        try #require(length % 8 == 0)
+        let entry = mapping + page - length
+        let nameStart = entry + nameOffset
+        name.withUnsafeBytes { nameStart.copyMemory(from: $0.baseAddress!, byteCount: name.count) }
+        (nameStart + name.count).storeBytes(of: 0, as: UInt8.self)
+        let read = directoryEntryName(entry.bindMemory(to: dirent.self, capacity: 1))
+        #expect(read.baseAddress == UnsafeRawPointer(nameStart))
+        #expect(Array(read) == name)
+    }
+
+    @Test func namesOfEveryLengthAreListed() throws {
+        defer { try? FileManager.default.removeItem(at: root) }
+        let ids = (1...250).map { length in String(repeating: "a", count: length) }
+        for id in ids { try write("\(id).json", record(id)) }
+        try write(String(repeating: "b", count: 255), "x")
+        let images = try directory.listImages()
+        #expect(Set(images.map(\.id)) == Set(ids))
+        let survey = try directory.survey()
+        #expect(survey.records == 250)
+        #expect(survey.foreign == [String(repeating: "b", count: 255)])
+    }
+
     @Test func listingSharingAnotherCatalogListsTheSameRecords() throws {
         defer { try? FileManager.default.removeItem(at: root) }
         for index in 0..<600 { try write("id-\(index).json", record("id-\(index)", name: "caf\u{e9}-\(index)")) }

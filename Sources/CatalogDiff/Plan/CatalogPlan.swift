@@ -38,8 +38,8 @@ public struct CatalogPlan: Sendable, Hashable {
         }
         let inScope = Parallel.map(source.count) { scope.reportsSource(source[$0]) }.indices(of: true)
         let extras = Parallel.map(target.count) { !inSource[$0] && scope.containsTarget(target[$0]) }.indices(of: true)
-        // Planned on every core into one array of exactly the right size (a plan is 480 bytes; an array
-        // that outgrows its capacity doubles it): in-scope source images first, then `extra` target images.
+        // Planned on every core into one array of exactly the right size (an array that outgrows its
+        // capacity doubles it): in-scope source images first, then `extra` target images.
         var plans = Parallel.map(inScope.count + extras.count) { position -> ImagePlan in
             guard position < inScope.count else {
                 let image = target[extras[position - inScope.count]]

@@ -91,8 +91,8 @@ public struct ImagePlan: Sendable, Hashable {
     /// Bytes the image's data occupies (the source's size; the target's for `extra`).
     public private(set) var bytes: Int64 = 0
 
-    /// Keeps `name` and `bytes` with the records. They are stored, not computed: reading them from the
-    /// optional records copies a whole record each time, and reports and sorts read them for every image.
+    /// Keeps `name` and `bytes` with the records. They are stored, not computed: reports and sorts read them
+    /// for every image, and through the optional records each read is two hops and a reference count.
     private mutating func describe() {
         name = source?.name ?? target?.name
         // A negative size from a server (an `invalid` record) is no bytes.

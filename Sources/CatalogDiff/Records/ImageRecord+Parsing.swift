@@ -96,59 +96,83 @@ private struct JSONReader {
         }
         members: while true {
             let keyStart = index
-            let key = try string()
+            let key = try memberKey()
             try expect(UInt8(ascii: ":"), "':'")
-            switch key {
-            case "virtual_size", "updated_at", "self", "file", "schema", "locations", "direct_url":
-                // Base fields that are never kept (`ImageRecord.baseFields`): passed over, never built.
+            if key == .ignored {
                 try skipValue()
                 if try endOfMember() { break members } else { continue members }
-            default:
-                break
             }
             let value = try self.value()
             func mismatch(_ type: String) -> ImageRecordParseError {
-                ImageRecordParseError(message: "'\(key)' is not \(type)", offset: keyStart)
+                ImageRecordParseError(message: "'\(keyText(at: keyStart))' is not \(type)", offset: keyStart)
             }
             switch key {
-            case "id":
+            case .id:
                 guard case .string(let text) = value else { throw mismatch("a string") }
                 record.id = text
                 hasID = true
-            case "name": record.name = try optionalString(value, mismatch)
-            case "status": record.status = try optionalString(value, mismatch) ?? ImageStatus.queued
-            case "visibility":
+            case .name: record.name = try optionalString(value, mismatch)
+            case .status: record.status = try optionalString(value, mismatch) ?? ImageStatus.queued
+            case .visibility:
                 let text = try optionalString(value, mismatch) ?? Visibility.shared.rawValue
                 guard let visibility = Visibility(rawValue: text) else {
                     throw ImageRecordParseError(message: "unknown visibility '\(text)'", offset: keyStart)
                 }
                 record.visibility = visibility
-            case "protected": record.protected = try optionalBool(value, mismatch) ?? false
-            case "os_hidden": record.osHidden = try optionalBool(value, mismatch) ?? false
-            case "min_disk": record.minDisk = try optionalInteger(value, mismatch) ?? 0
-            case "min_ram": record.minRam = try optionalInteger(value, mismatch) ?? 0
-            case "disk_format": record.diskFormat = try optionalString(value, mismatch)
-            case "container_format": record.containerFormat = try optionalString(value, mismatch)
-            case "tags":
+            case .protected: record.protected = try optionalBool(value, mismatch) ?? false
+            case .osHidden: record.osHidden = try optionalBool(value, mismatch) ?? false
+            case .minDisk: record.minDisk = try optionalInteger(value, mismatch) ?? 0
+            case .minRam: record.minRam = try optionalInteger(value, mismatch) ?? 0
+            case .diskFormat: record.diskFormat = try optionalString(value, mismatch)
+            case .containerFormat: record.containerFormat = try optionalString(value, mismatch)
+            case .tags:
                 switch value {
                 case .null: record.tags = []
                 case .strings(let tags): record.tags = tags
                 default: throw mismatch("a list of strings")
                 }
-            case "size": record.size = try optionalInteger(value, mismatch)
-            case "checksum": record.checksum = try optionalString(value, mismatch)
-            case "stores": record.stores = ImageRecord.storeList(try optionalString(value, mismatch))
-            case "os_hash_algo": record.osHashAlgo = try optionalString(value, mismatch)
-            case "os_hash_value": record.osHashValue = try optionalString(value, mismatch)
-            case "owner": record.owner = try optionalString(value, mismatch)
-            case "created_at": record.createdAt = try optionalString(value, mismatch)
-            default:
-                if case .string(let text) = value { record.properties[key] = text }
+            case .size: record.size = try optionalInteger(value, mismatch)
+            case .checksum: record.checksum = try optionalString(value, mismatch)
+            case .stores: record.stores = ImageRecord.storeList(try optionalString(value, mismatch))
+            case .osHashAlgo: record.osHashAlgo = try optionalString(value, mismatch)
+            case .osHashValue: record.osHashValue = try optionalString(value, mismatch)
+            case .owner: record.owner = try optionalString(value, mismatch)
+            case .createdAt: record.createdAt = try optionalString(value, mismatch)
+            case .ignored: break
+            case .property(let name):
+                if case .string(let text) = value { record.properties[name] = text }
             }
             if try endOfMember() { break members }
         }
         guard hasID else { throw error("no 'id'") }
         return record.validated()
+    }
+
+    /// A member's key, at the next non-blank byte. A plain ASCII key (every base field's) is matched on its
+    /// bytes where it lies; one with escapes or other characters is read as `string()` reads it, then matched.
+    private mutating func memberKey() throws(ImageRecordParseError) -> RecordKey {
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "\"") {
+            var end = index + 1
+            while end < bytes.count, case let byte = bytes[end], byte >= 0x20, byte < 0x80, byte != UInt8(ascii: "\""),
+                byte != UInt8(ascii: "\\")
+            {
+                end += 1
+            }
+            if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+                let key = RecordKey(UnsafeRawBufferPointer(rebasing: bytes[(index + 1)..<end]))
+                index = end + 1
+                return key
+            }
+        }
+        return RecordKey(try string())
+    }
+
+    /// The key that begins at `start`, for an error message.
+    private func keyText(at start: Int) -> String {
+        var reader = self
+        reader.index = start
+        return (try? reader.string()) ?? ""
     }
 
     /// After a member: `true` at the object's closing `}`, `false` after a `,` (another member follows).

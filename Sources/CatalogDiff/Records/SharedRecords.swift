@@ -39,8 +39,14 @@ public struct SharedRecords: Sendable {
 }
 
 extension ImageRecord {
-    /// Takes `other`'s storage for each field whose bytes equal this record's.
+    /// Takes `other`'s storage: all of it when every field's bytes equal this record's (the record is then
+    /// a reference to `other`'s fields), else that of each field whose bytes do.
     mutating func share(_ other: ImageRecord) {
+        guard !sharesStorage(with: other) else { return }
+        if Self.sameBytes(self, other) {
+            takeStorage(of: other)
+            return
+        }
         Self.share(&id, other.id)
         Self.share(&name, other.name)
         Self.share(&status, other.status)
@@ -63,6 +69,27 @@ extension ImageRecord {
     private static func share(_ value: inout String?, _ other: String?) {
         guard let text = value, let other, sameBytes(text, other) else { return }
         value = other
+    }
+
+    /// Every field equal, and every string of them byte for byte.
+    static func sameBytes(_ a: ImageRecord, _ b: ImageRecord) -> Bool {
+        a.visibility == b.visibility && a.protected == b.protected && a.osHidden == b.osHidden
+            && a.minDisk == b.minDisk && a.minRam == b.minRam && a.size == b.size && a.invalidity == b.invalidity
+            && sameBytes(a.id, b.id) && sameBytes(a.name, b.name) && sameBytes(a.status, b.status)
+            && sameBytes(a.diskFormat, b.diskFormat) && sameBytes(a.containerFormat, b.containerFormat)
+            && sameBytes(a.tags, b.tags) && sameBytes(a.checksum, b.checksum) && sameBytes(a.osHashAlgo, b.osHashAlgo)
+            && sameBytes(a.osHashValue, b.osHashValue) && sameBytes(a.owner, b.owner)
+            && sameBytes(a.createdAt, b.createdAt) && sameBytes(a.properties, b.properties)
+            && sameBytes(a.stores, b.stores)
+    }
+
+    /// Both absent, or both present with the same bytes.
+    static func sameBytes(_ a: String?, _ b: String?) -> Bool {
+        switch (a, b) {
+        case (nil, nil): true
+        case (let a?, let b?): sameBytes(a, b)
+        default: false
+        }
     }
 
     static func sameBytes(_ a: String, _ b: String) -> Bool {

@@ -18,6 +18,8 @@ extension DumpDirectory {
     struct Survey: Sendable, Hashable {
         /// `<id>.json` files (the current layout's records).
         var records = 0
+        /// Their names without the suffix (the ids), for reading them without reading the directory again.
+        var recordNames = DumpEntries()
         /// Ids of the old layout's records (bare UUIDs).
         var oldRecords: [String] = []
         /// Entries of neither layout, by name.
@@ -68,9 +70,15 @@ extension DumpDirectory {
         defer { closedir(stream) }
         var survey = Survey()
         while let entry = readdir(stream) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            let bytes = directoryEntryName(entry)
+            // Most entries of a large dump are `<id>.json`: counted from their bytes, without a `String` each.
+            if Self.isRecordName(bytes) {
+                survey.entries += 1
+                survey.records += 1
+                survey.recordNames.append(bytes.dropLast(Self.recordSuffix.count))
+                continue
             }
+            let name = String(decoding: bytes, as: UTF8.self)
             if name != ".", name != ".." { survey.add(name) }
         }
         survey.oldRecords.sort()
@@ -98,7 +106,7 @@ extension DumpDirectory {
         guard survey.entries == 0 || survey.records > 0 || !survey.oldRecords.isEmpty else {
             throw ReplicatorError.notADump(path, files: survey.entries)
         }
-        var images = survey.records > 0 ? try listImages(sharing: shared) : []
+        var images = survey.records > 0 ? try listImages(sharing: shared, entries: survey.recordNames) : []
         guard !survey.oldRecords.isEmpty else { return images }
         let current = Set(images.map(\.id))
         for id in survey.oldRecords where !current.contains(id) {

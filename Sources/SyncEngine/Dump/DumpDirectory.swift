@@ -48,12 +48,23 @@ public struct DumpDirectory: Sendable, Hashable, CustomStringConvertible {
     /// an interrupted dump resumes, and how a truncated `.img` left by the old tool is replaced.
     ///
     /// With `shared` (the other catalog of a diff), each record takes over the storage of the values it
-    /// shares byte for byte with the record of the same id there, as it is read (`SharedRecords`).
+    /// shares byte for byte with the record of the same id there, as it is read (`SharedRecords`). `entries`
+    /// are the `.json` files' names when the directory has just been read (`survey`): reading 100 000
+    /// entries again costs about a tenth of a second.
     public func listImages(
         requireData: Bool = false,
         sharing shared: SharedRecords? = nil
     ) throws(ReplicatorError) -> [ImageRecord] {
-        let entries = try jsonEntries()
+        try listImages(requireData: requireData, sharing: shared, entries: nil)
+    }
+
+    func listImages(
+        requireData: Bool = false,
+        sharing shared: SharedRecords? = nil,
+        entries known: DumpEntries?
+    ) throws(ReplicatorError) -> [ImageRecord] {
+        let entries: DumpEntries
+        if let known { entries = known } else { entries = try jsonEntries() }
         // Files are opened relative to the directory: the kernel then never walks the full path again.
         let directoryFD = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard directoryFD >= 0 else {
@@ -109,15 +120,10 @@ public struct DumpDirectory: Sendable, Hashable, CustomStringConvertible {
         }
         defer { closedir(stream) }
         var entries = DumpEntries()
-        let suffix = Array(".json".utf8)
         while let entry = readdir(stream) {
-            withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                let name = raw.prefix { $0 != 0 }
-                guard name.count > suffix.count, name.first != UInt8(ascii: "."),
-                    name.suffix(suffix.count).elementsEqual(suffix)
-                else { return }
-                entries.append(name.dropLast(suffix.count))
-            }
+            let name = directoryEntryName(entry)
+            guard Self.isRecordName(name) else { continue }
+            entries.append(name.dropLast(Self.recordSuffix.count))
         }
         return entries
     }
@@ -189,7 +195,7 @@ public struct DumpDirectory: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// The `.json` file names of a dump directory without their suffix (the image ids), packed in one buffer.
-struct DumpEntries: Sendable {
+struct DumpEntries: Sendable, Hashable {
     private var bytes: [UInt8] = []
     private var starts: [Int] = []
 

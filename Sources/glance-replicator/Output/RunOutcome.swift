@@ -16,7 +16,9 @@ enum RunOutcome {
     /// `compare`: 1 when the catalogs differ in any way (an `extra` image counts); 3 when a catalog lists
     /// invalid records.
     static func compare(_ report: Report) throws {
-        if invalidRecords(report.targets.flatMap(\.images)) {
+        // One target's images are passed as they are: flattening copies every image's report.
+        let images = report.targets.count == 1 ? report.targets[0].images : report.targets.flatMap(\.images)
+        if invalidRecords(images) {
             throw ExitStatus.Finished(code: ExitStatus.imagesFailed)
         }
         if report.targets.contains(where: { $0.summary.hasDifferences || ($0.members?.hasDifferences ?? false) }) {
