@@ -97,9 +97,6 @@ final class SpoolFile: Sendable {
         return error == 0 ? nil : String(cString: strerror(error))
     }
 
-    /// The descriptor, for positional writes on another thread (`SpoolWriter`'s), while this object lives.
-    var descriptorForQueue: Int32 { descriptor }
-
     /// `pwrite` until every byte is written: 0, or the `errno` of the failure.
     static func write(_ descriptor: Int32, _ bytes: UnsafeRawPointer, count: Int, at offset: Int64) -> Int32 {
         var done = 0
