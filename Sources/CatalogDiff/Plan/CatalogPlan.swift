@@ -184,16 +184,19 @@ public struct CatalogPlan: Sendable, Hashable {
                 return (plans[a].name ?? "", plans[a].id) < (plans[b].name ?? "", plans[b].id)
             }
         }
-        // order[i] is the index of the plan that belongs at i.
+        // order[i] is the index of the plan that belongs at i. Swapped in the buffer, plans are moved as
+        // bytes: `Array.swapAt` copies both plans (a retain and a release of every reference they hold).
         var placed = [Bool](repeating: false, count: plans.count)
-        for start in plans.indices where !placed[start] {
-            var position = start
-            while true {
-                placed[position] = true
-                let next = order[position]
-                if next == start { break }
-                plans.swapAt(position, next)
-                position = next
+        plans.withUnsafeMutableBufferPointer { plans in
+            for start in plans.indices where !placed[start] {
+                var position = start
+                while true {
+                    placed[position] = true
+                    let next = order[position]
+                    if next == start { break }
+                    plans.swapAt(position, next)
+                    position = next
+                }
             }
         }
     }

@@ -95,14 +95,17 @@ public enum ReportJSON {
         let chunks = (target.images.count + chunkSize - 1) / chunkSize
         for batch in stride(from: 0, to: chunks, by: 8) {
             json.flush(to: sink)
-            let pieces = Parallel.map(min(8, chunks - batch)) { offset -> [UInt8] in
-                let chunk = batch + offset
-                var piece = json.continuing(afterElements: chunk > 0)
-                for index in (chunk * chunkSize)..<min((chunk + 1) * chunkSize, target.images.count) {
-                    piece.element()
-                    write(target.images[index], to: &piece)
+            let pieces = target.images.withUnsafeBufferPointer { images in
+                // Read through the buffer: an array element read in a closure is copied whole.
+                Parallel.mapPieces(min(8, chunks - batch)) { offset -> [UInt8] in
+                    let chunk = batch + offset
+                    var piece = json.continuing(afterElements: chunk > 0)
+                    for index in (chunk * chunkSize)..<min((chunk + 1) * chunkSize, images.count) {
+                        piece.element()
+                        write(images[index], to: &piece)
+                    }
+                    return piece.bytes
                 }
-                return piece.bytes
             }
             for piece in pieces { piece.withUnsafeBytes(sink) }
         }
