@@ -308,7 +308,7 @@ struct PrettyJSON {
     }
 
     private mutating func indent() {
-        for _ in 0..<level { bytes.append(contentsOf: [0x20, 0x20]) }
+        bytes.append(contentsOf: repeatElement(0x20, count: 2 * level))
     }
 
     mutating func bool(_ value: Bool) {
@@ -347,6 +347,21 @@ struct PrettyJSON {
     /// everything else as it is (UTF-8).
     mutating func string(_ text: String) {
         bytes.append(UInt8(ascii: "\""))
+        // Most strings (ids, names, states) need no escape: copied whole, not byte by byte.
+        let copied =
+            text.utf8.withContiguousStorageIfAvailable { utf8 in
+                guard !utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == 0x5c }) else {
+                    return false
+                }
+                bytes.append(contentsOf: utf8)
+                return true
+            } ?? false
+        if !copied { escape(text) }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// `text`'s bytes with `"` and `\` escaped, control characters as `\n`-style escapes or `\u00XX`.
+    private mutating func escape(_ text: String) {
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "\""): bytes.append(contentsOf: [0x5c, byte])
@@ -364,6 +379,5 @@ struct PrettyJSON {
             default: bytes.append(byte)
             }
         }
-        bytes.append(UInt8(ascii: "\""))
     }
 }
