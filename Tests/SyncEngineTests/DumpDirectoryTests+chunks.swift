@@ -6,34 +6,20 @@ import Testing
 
 /// A dump is listed in chunks of 512 files, each taken by whichever core is free: the result must be the
 /// records one reader makes file by file, in directory order, whatever the chunks and the timing.
-@Suite("Dump directories listed in chunks")
-struct DumpListingChunkTests {
-    let root: URL
-
-    init() throws {
-        root = ScratchDirectory.unusedURL("dump-chunks")
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-    }
-
-    var directory: DumpDirectory { DumpDirectory(path: root.path) }
-
-    func write(_ name: String, _ text: String) throws {
-        try Data(text.utf8).write(to: root.appendingPathComponent(name))
-    }
-
-    func record(_ index: Int) -> String {
-        let id = String(format: "%08x-0000-4000-8000-%012x", index, index * 7)
+extension DumpDirectoryTests {
+    func numberedRecord(_ index: Int) -> String {
+        let id = numberedID(index)
         return #"{"id":"\#(id)","name":"image-\#(index)","status":"active","visibility":"public","#
             + #""size":\#(index + 1),"checksum":"\#(String(format: "%032x", index))","tags":["t\#(index % 3)"],"#
             + #""os_distro":"d\#(index % 5)","owner":"\#(index % 2 == 0 ? "admin" : "someone")"}"#
     }
 
-    func id(_ index: Int) -> String { String(format: "%08x-0000-4000-8000-%012x", index, index * 7) }
+    func numberedID(_ index: Int) -> String { String(format: "%08x-0000-4000-8000-%012x", index, index * 7) }
 
     @Test(arguments: [0, 1, 511, 512, 513, 1024, 2049])
     func chunkedListingIsTheFileByFileListing(count: Int) throws {
         defer { try? FileManager.default.removeItem(at: root) }
-        for index in 0..<count { try write("\(id(index)).json", record(index)) }
+        for index in 0..<count { try write("\(numberedID(index)).json", numberedRecord(index)) }
         let entries = try directory.jsonEntries()
         #expect(entries.count == count)
         // The definition: each file in directory order, parsed on its own.
@@ -51,7 +37,7 @@ struct DumpListingChunkTests {
     @Test func theFirstBrokenFileInDirectoryOrderIsReported() throws {
         defer { try? FileManager.default.removeItem(at: root) }
         let count = 2000
-        for index in 0..<count { try write("\(id(index)).json", record(index)) }
+        for index in 0..<count { try write("\(numberedID(index)).json", numberedRecord(index)) }
         let entries = try directory.jsonEntries()
         // Break one file in the second chunk and one in the fourth (directory order, not name order).
         let broken = [700, 1600].map { String(decoding: entries[$0], as: UTF8.self) }
