@@ -25,6 +25,23 @@ public enum Parallel {
         }
     }
 
+    /// `(0..<count).map(transform)` where each element is a large piece of work (a chunk of a report, half
+    /// of a sort): every element is a task of its own, taken by whichever core is free (however few there
+    /// are; `map` would compute fewer than `threshold` elements on one core).
+    public static func mapPieces<T>(_ count: Int, _ transform: (Int) -> T) -> [T] {
+        guard count > 1, ProcessInfo.processInfo.activeProcessorCount > 1 else { return (0..<count).map(transform) }
+        return [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+            let base = UnsafeSendable(buffer.baseAddress!)
+            withoutActuallyEscaping(transform) { transform in
+                let work = UnsafeSendable(transform)
+                DispatchQueue.concurrentPerform(iterations: count) { index in
+                    (base.value + index).initialize(to: work.value(index))
+                }
+            }
+            initialized = count
+        }
+    }
+
     /// The indices of `keys` in ascending order (stable: equal keys keep their order).
     public static func sortedIndices<Key: Comparable>(_ keys: [Key]) -> [Int] {
         sortedIndices(keys.count) { keys[$0] < keys[$1] }
@@ -34,7 +51,7 @@ public enum Parallel {
     public static func sortedIndices(_ count: Int, by areInIncreasingOrder: (Int, Int) -> Bool) -> [Int] {
         guard workerCount(for: count) > 1 else { return (0..<count).sorted(by: areInIncreasingOrder) }
         let middle = count / 2
-        let halves = map(2) { half in
+        let halves = mapPieces(2) { half in
             (half == 0 ? 0..<middle : middle..<count).sorted(by: areInIncreasingOrder)
         }
         var merged: [Int] = []

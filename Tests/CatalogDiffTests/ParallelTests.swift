@@ -1,3 +1,5 @@
+import Foundation
+import Synchronization
 import Testing
 
 @testable import CatalogDiff
@@ -7,6 +9,28 @@ struct ParallelTests {
     @Test(arguments: [0, 1, 4095, 4096, 10_001])
     func mapKeepsOrder(count: Int) {
         #expect(Parallel.map(count) { $0 * 3 } == (0..<count).map { $0 * 3 })
+    }
+
+    @Test(arguments: [0, 1, 2, 8, 33])
+    func mapPiecesKeepsOrder(count: Int) {
+        #expect(Parallel.mapPieces(count) { "piece \($0)" } == (0..<count).map { "piece \($0)" })
+    }
+
+    /// A few large pieces (a report's chunks, a sort's halves) run at once, not one after the other: the
+    /// first piece waits for the second to have started, which one core doing both in turn never sees.
+    @Test(.enabled(if: ProcessInfo.processInfo.activeProcessorCount > 1, "one core: nothing runs at once"))
+    func mapPiecesRunsPiecesAtOnce() {
+        let started = Atomic<Int>(0)
+        let sawOther = Parallel.mapPieces(2) { piece -> Bool in
+            started.add(1, ordering: .sequentiallyConsistent)
+            let deadline = ContinuousClock.now + .seconds(20)
+            while started.load(ordering: .sequentiallyConsistent) < 2 {
+                if ContinuousClock.now > deadline { return false }
+                usleep(100)
+            }
+            return true
+        }
+        #expect(sawOther == [true, true])
     }
 
     @Test(arguments: [10, 20_000])

@@ -26,10 +26,12 @@ public struct CatalogPlan: Sendable, Hashable {
         rules: FieldRules,
         options: PlanOptions = PlanOptions()
     ) {
-        // Positions, not records: a 100 000-image catalog's records are too large to hold twice.
-        var targetByID: [String: Int] = Dictionary(minimumCapacity: target.count)
-        // Only a UUID is an id (`ImageRecord.invalidity`): another never matches, never becomes a URL.
-        for (index, image) in target.enumerated() where image.hasUsableID { targetByID[image.id] = index }
+        // Positions, not records: a 100 000-image catalog's records are too large to hold twice. Only a UUID
+        // is an id (`ImageRecord.invalidity`): another never matches, never becomes a URL.
+        let targetByID = target.withUnsafeBufferPointer { target in
+            // Read through the buffer: an array element read in a closure is copied whole.
+            IDPositions(count: target.count, keeping: .last) { target[$0].hasUsableID ? target[$0].id : nil }
+        }
         // Where each source image is on the target, and which target ids the source has at all (an image the
         // source holds out of scope is not the target's `extra`); on every core.
         let counterpart = Parallel.map(source.count) { source[$0].hasUsableID ? targetByID[source[$0].id] : nil }
@@ -184,16 +186,19 @@ public struct CatalogPlan: Sendable, Hashable {
                 return (plans[a].name ?? "", plans[a].id) < (plans[b].name ?? "", plans[b].id)
             }
         }
-        // order[i] is the index of the plan that belongs at i.
+        // order[i] is the index of the plan that belongs at i. Swapped in the buffer, plans are moved as
+        // bytes: `Array.swapAt` copies both plans (a retain and a release of every reference they hold).
         var placed = [Bool](repeating: false, count: plans.count)
-        for start in plans.indices where !placed[start] {
-            var position = start
-            while true {
-                placed[position] = true
-                let next = order[position]
-                if next == start { break }
-                plans.swapAt(position, next)
-                position = next
+        plans.withUnsafeMutableBufferPointer { plans in
+            for start in plans.indices where !placed[start] {
+                var position = start
+                while true {
+                    placed[position] = true
+                    let next = order[position]
+                    if next == start { break }
+                    plans.swapAt(position, next)
+                    position = next
+                }
             }
         }
     }
@@ -271,23 +276,38 @@ struct ContentIndex {
     /// Two images with md5s can only be the same data if the md5s match, so a target image with an md5 is
     /// looked up by it alone (and by multihash only among missing images without one).
     func twins(in target: [ImageRecord]) -> [String?] {
+        // Each target image's matches are found on every core (a lookup or two per image), then the
+        // smallest id kept per missing image: the same whatever order they are found in.
+        let perTarget = target.withUnsafeBufferPointer { target in
+            // Read through the buffer: an array element read in a closure is copied whole.
+            Parallel.map(target.count) { matches(of: target[$0]) }
+        }
         var twins = [String?](repeating: nil, count: images.count)
-        for candidate in target where candidate.status == ImageStatus.active && candidate.hasData {
-            var matches: [Int] = []
-            if let md5 = candidate.checksum {
-                matches += byMD5[Self.key(md5)] ?? []
-                if !byMultihashWithoutMD5.isEmpty, let hash = candidate.osHashValue {
-                    matches += byMultihashWithoutMD5[Self.key(hash)] ?? []
-                }
-            } else if let hash = candidate.osHashValue {
-                matches += byMultihash[Self.key(hash)] ?? []
-            }
-            for index in matches where candidate.id != images[index].id {
-                if let current = twins[index], current <= candidate.id { continue }
-                if DataComparison(source: images[index], target: candidate) == .same { twins[index] = candidate.id }
+        for (position, found) in perTarget.enumerated() where !found.isEmpty {
+            let id = target[position].id
+            for index in found {
+                if let current = twins[index], current <= id { continue }
+                twins[index] = id
             }
         }
         return twins
+    }
+
+    /// The indexed images whose data `candidate` provably holds under another id.
+    private func matches(of candidate: ImageRecord) -> [Int] {
+        guard candidate.status == ImageStatus.active && candidate.hasData else { return [] }
+        var matches: [Int] = []
+        if let md5 = candidate.checksum {
+            matches += byMD5[Self.key(md5)] ?? []
+            if !byMultihashWithoutMD5.isEmpty, let hash = candidate.osHashValue {
+                matches += byMultihashWithoutMD5[Self.key(hash)] ?? []
+            }
+        } else if let hash = candidate.osHashValue {
+            matches += byMultihash[Self.key(hash)] ?? []
+        }
+        return matches.filter {
+            candidate.id != images[$0].id && DataComparison(source: images[$0], target: candidate) == .same
+        }
     }
 }
 

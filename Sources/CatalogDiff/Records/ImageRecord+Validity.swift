@@ -39,8 +39,14 @@ extension ImageRecord {
 
     /// `8-4-4-4-12` hexadecimal digits, either case: Glance's pattern for image ids.
     public static func isUUID(_ id: String) -> Bool {
+        guard id.utf8.count == 36 else { return false }
+        // A native string's bytes are read in place: its UTF-8 view's iterator costs several times more.
+        return id.utf8.withContiguousStorageIfAvailable { isUUID(bytes: $0) } ?? isUUID(bytes: Array(id.utf8))
+    }
+
+    private static func isUUID(bytes: some Collection<UInt8>) -> Bool {
         var count = 0
-        for byte in id.utf8 {
+        for byte in bytes {
             switch count {
             case 8, 13, 18, 23: guard byte == UInt8(ascii: "-") else { return false }
             default:

@@ -198,8 +198,13 @@ public struct ImageRecord: Sendable, Hashable {
 
     /// `@unchecked Sendable` is safe: the fields are only ever changed through `uniqueStorage`, that is when
     /// no other record (in this thread or another) holds the same storage; shared, it is only read.
+    ///
+    /// For the same reason no access to `fields` can overlap a change of them, and the run-time exclusivity
+    /// check Swift makes of every access to a class's stored property is left out (`@exclusivity(unchecked)`):
+    /// for a record read field by field while two catalogs are parsed and planned it cost a tenth of a second
+    /// of the 100 000-image diff. The static checks of the compiler still apply.
     private final class Storage: @unchecked Sendable {
-        var fields: Fields
+        @exclusivity(unchecked) var fields: Fields
 
         init(_ fields: Fields) {
             self.fields = fields

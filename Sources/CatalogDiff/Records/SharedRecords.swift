@@ -13,16 +13,15 @@ import Foundation
 /// equal): a value is only ever replaced by one with the very same bytes.
 public struct SharedRecords: Sendable {
     private let records: [ImageRecord]
-    private let positions: [String: Int]
+    private let positions: IDPositions
 
     /// Indexes `records` by id (ids listed twice: the first).
     public init(_ records: [ImageRecord]) {
         self.records = records
-        var positions: [String: Int] = Dictionary(minimumCapacity: records.count)
-        for index in records.indices where positions[records[index].id] == nil {
-            positions[records[index].id] = index
+        positions = records.withUnsafeBufferPointer { records in
+            // Read through the buffer: an array element read in a closure is copied whole.
+            IDPositions(count: records.count, keeping: .first) { records[$0].id }
         }
-        self.positions = positions
     }
 
     /// `record` with the storage of the listed record of the same id wherever the bytes are the same;

@@ -143,8 +143,11 @@ extension ImageReport {
     /// Every image of a plan as reported before (or without) anything being carried out; built on every
     /// core for a large catalog.
     public static func unexecuted(_ plan: CatalogPlan) -> [ImageReport] {
-        Parallel.map(plan.images.count) { index in
-            ImageReport(plan: plan.images[index], result: .unexecuted(plan.images[index].action))
+        plan.images.withUnsafeBufferPointer { plans in
+            // Read through the buffer: an array element read in a closure is copied whole.
+            Parallel.map(plans.count) { index in
+                ImageReport(plan: plans[index], result: .unexecuted(plans[index].action))
+            }
         }
     }
 }

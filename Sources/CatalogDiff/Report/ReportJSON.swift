@@ -95,14 +95,17 @@ public enum ReportJSON {
         let chunks = (target.images.count + chunkSize - 1) / chunkSize
         for batch in stride(from: 0, to: chunks, by: 8) {
             json.flush(to: sink)
-            let pieces = Parallel.map(min(8, chunks - batch)) { offset -> [UInt8] in
-                let chunk = batch + offset
-                var piece = json.continuing(afterElements: chunk > 0)
-                for index in (chunk * chunkSize)..<min((chunk + 1) * chunkSize, target.images.count) {
-                    piece.element()
-                    write(target.images[index], to: &piece)
+            let pieces = target.images.withUnsafeBufferPointer { images in
+                // Read through the buffer: an array element read in a closure is copied whole.
+                Parallel.mapPieces(min(8, chunks - batch)) { offset -> [UInt8] in
+                    let chunk = batch + offset
+                    var piece = json.continuing(afterElements: chunk > 0)
+                    for index in (chunk * chunkSize)..<min((chunk + 1) * chunkSize, images.count) {
+                        piece.element()
+                        write(images[index], to: &piece)
+                    }
+                    return piece.bytes
                 }
-                return piece.bytes
             }
             for piece in pieces { piece.withUnsafeBytes(sink) }
         }
@@ -305,7 +308,7 @@ struct PrettyJSON {
     }
 
     private mutating func indent() {
-        for _ in 0..<level { bytes.append(contentsOf: [0x20, 0x20]) }
+        bytes.append(contentsOf: repeatElement(0x20, count: 2 * level))
     }
 
     mutating func bool(_ value: Bool) {
@@ -344,6 +347,21 @@ struct PrettyJSON {
     /// everything else as it is (UTF-8).
     mutating func string(_ text: String) {
         bytes.append(UInt8(ascii: "\""))
+        // Most strings (ids, names, states) need no escape: copied whole, not byte by byte.
+        let copied =
+            text.utf8.withContiguousStorageIfAvailable { utf8 in
+                guard !utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == 0x5c }) else {
+                    return false
+                }
+                bytes.append(contentsOf: utf8)
+                return true
+            } ?? false
+        if !copied { escape(text) }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// `text`'s bytes with `"` and `\` escaped, control characters as `\n`-style escapes or `\u00XX`.
+    private mutating func escape(_ text: String) {
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "\""): bytes.append(contentsOf: [0x5c, byte])
@@ -361,6 +379,5 @@ struct PrettyJSON {
             default: bytes.append(byte)
             }
         }
-        bytes.append(UInt8(ascii: "\""))
     }
 }

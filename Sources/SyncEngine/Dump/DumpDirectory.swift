@@ -1,6 +1,7 @@
 import CatalogDiff
 import Foundation
 import NIOCore
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -72,37 +73,45 @@ public struct DumpDirectory: Sendable, Hashable, CustomStringConvertible {
         }
         defer { close(directoryFD) }
         let count = entries.count
-        // Reading and parsing are spread over the cores, each worker filling its own contiguous part of the
-        // result in place: a large dump is 100 000 small files, and copying records costs as much as
-        // parsing them.
-        let workers = Swift.max(1, Swift.min(ProcessInfo.processInfo.activeProcessorCount, count / 256 + 1))
-        var failures = [ReplicatorError?](repeating: nil, count: workers)
-        var filled = [Int](repeating: 0, count: workers)
-        let bounds = (0...workers).map { $0 * count / workers }
+        // Reading and parsing are spread over the cores, each record written in place into the result: a
+        // large dump is 100 000 small files, and copying records costs as much as parsing them. The files
+        // are taken in chunks, each by whichever worker is free (a fixed half per core left one core idle
+        // whenever the other was slowed by other work on the machine); a worker keeps its buffers and
+        // interned values from one chunk to the next.
+        let chunkSize = 512
+        let chunks = (count + chunkSize - 1) / chunkSize
+        let workers = Swift.max(1, Swift.min(ProcessInfo.processInfo.activeProcessorCount, chunks))
+        // Per chunk: its first failure (the chunk stops there; the others go on, so the error reported is
+        // the first in directory order whatever the timing) and the records it made.
+        var failures = [ReplicatorError?](repeating: nil, count: chunks)
+        var filled = [Int](repeating: 0, count: chunks)
+        let nextChunk = Atomic<Int>(0)
         let images = [ImageRecord](unsafeUninitializedCapacity: count) { buffer, initialized in
             let output = UncheckedSendable(buffer.baseAddress!)
             failures.withUnsafeMutableBufferPointer { failureSlots in
                 filled.withUnsafeMutableBufferPointer { filledSlots in
                     let failureOut = UncheckedSendable(failureSlots.baseAddress!)
                     let filledOut = UncheckedSendable(filledSlots.baseAddress!)
-                    DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                    DispatchQueue.concurrentPerform(iterations: workers) { _ in
                         var reader = RecordReader(directory: self, descriptor: directoryFD, requireData: requireData)
-                        for index in bounds[worker]..<bounds[worker + 1] {
-                            do throws(ReplicatorError) {
-                                let record = try reader.record(entries[index])
-                                (output.value + index).initialize(to: shared?.sharing(record) ?? record)
-                                filledOut.value[worker] += 1
-                            } catch {
-                                failureOut.value[worker] = error
-                                return
+                        while case let chunk = nextChunk.wrappingAdd(1, ordering: .relaxed).oldValue, chunk < chunks {
+                            for index in (chunk * chunkSize)..<Swift.min(count, (chunk + 1) * chunkSize) {
+                                do throws(ReplicatorError) {
+                                    let record = try reader.record(entries[index])
+                                    (output.value + index).initialize(to: shared?.sharing(record) ?? record)
+                                    filledOut.value[chunk] += 1
+                                } catch {
+                                    failureOut.value[chunk] = error
+                                    break
+                                }
                             }
                         }
                     }
                 }
             }
             if failures.contains(where: { $0 != nil }) {
-                for worker in 0..<workers {
-                    (buffer.baseAddress! + bounds[worker]).deinitialize(count: filled[worker])
+                for chunk in 0..<chunks {
+                    (buffer.baseAddress! + chunk * chunkSize).deinitialize(count: filled[chunk])
                 }
                 initialized = 0
             } else {
@@ -261,7 +270,14 @@ private struct RecordReader {
         case .failure(let error):
             throw ReplicatorError.dumpUnreadable(pathString, reason: "not a Glance image record (\(error))")
         }
-        guard image.id.utf8.elementsEqual(id) else {
+        let sameID =
+            image.id.utf8.withContiguousStorageIfAvailable { parsed in
+                parsed.count == id.count
+                    && id.withUnsafeBufferPointer { name in
+                        parsed.isEmpty || memcmp(parsed.baseAddress!, name.baseAddress!, name.count) == 0
+                    }
+            } ?? image.id.utf8.elementsEqual(id)
+        guard sameID else {
             throw ReplicatorError.dumpUnreadable(pathString, reason: "it describes image \(image.id)")
         }
         if requireData, image.hasData {

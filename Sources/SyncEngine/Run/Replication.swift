@@ -7,12 +7,14 @@ import OpenStackAPI
 
 /// Lists, plans and (unless auditing) carries out replication from one source to its targets.
 public enum Replication {
-    /// Runs with an HTTP client that is shut down however the run ends.
+    /// Runs with an HTTP client that is shut down however the run ends. What was listed and planned is
+    /// handed to `keep` at the end (`Listings`; by default freed there).
     public static func run(
         source: ImageLocation,
         targets: [ImageLocation],
         options: ReplicationOptions,
-        logger: Logger
+        logger: Logger,
+        keeping keep: @escaping @Sendable (Listings) -> Void = Listings.free
     ) async throws -> Report {
         try CatalogEndpoint.requireWritable(targets, when: options.writes)
         let sessions = try CloudSessions(
@@ -28,7 +30,8 @@ public enum Replication {
                 options: options,
                 http: http,
                 tokens: sessions.providers(http: http, logger: logger),
-                logger: logger
+                logger: logger,
+                keeping: keep
             )
         }
     }
@@ -41,7 +44,8 @@ public enum Replication {
         options: ReplicationOptions,
         http: HTTPClient,
         tokens: CloudSessions.Providers,
-        logger: Logger
+        logger: Logger,
+        keeping keep: @Sendable (Listings) -> Void = Listings.free
     ) async throws -> Report {
         try checkRequest(source: sourceLocation, targets: targetLocations, options: options)
         let planned = try await plan(
@@ -52,6 +56,7 @@ public enum Replication {
             tokens: tokens,
             logger: logger
         )
+        defer { keep(Listings(planned)) }
         var report = planned.report(dryRun: !options.writes)
         let preserveOwner = try await ownerRights(of: planned.targets, options: options, into: &report)
         guard options.writes else {

@@ -44,7 +44,8 @@ struct CompareCommand: AsyncParsableCommand {
             source: source,
             targets: [target],
             options: options,
-            logger: logger
+            logger: logger,
+            keeping: KeptUntilExit.keep
         )
         try ReportOutput.print(report, format: common.format)
         try common.audit.writeFiles(report)

@@ -88,7 +88,13 @@ struct ReplicateCommand: AsyncParsableCommand {
         options.observer = display
         let report = try await StopRequest.withSignalHandling { stop in
             options.stop = stop
-            return try await Replication.run(source: source, targets: targets, options: options, logger: logger)
+            return try await Replication.run(
+                source: source,
+                targets: targets,
+                options: options,
+                logger: logger,
+                keeping: KeptUntilExit.keep
+            )
         }
         display?.end()
         try ReportOutput.print(report, format: common.format)

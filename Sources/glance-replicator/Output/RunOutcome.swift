@@ -64,7 +64,10 @@ enum RunOutcome {
     /// Records with an id that is not a UUID or a size out of range: never acted on, exit 3 for any run
     /// (a dry run too: a monitoring system must see them). Says so in one line; true when there are any.
     static func invalidRecords(_ images: [ImageReport]) -> Bool {
-        let invalid = images.filter { $0.state == .invalid }
+        // By position: `filter` copies every image's report (a retain and release of each string) to look
+        // at its state.
+        var invalid: [ImageReport] = []
+        for index in images.indices where images[index].state == .invalid { invalid.append(images[index]) }
         guard !invalid.isEmpty else { return false }
         ExitStatus.printError(
             "\(invalid.count) invalid record\(invalid.count == 1 ? "" : "s") (an id that is not a UUID, or a size out "
