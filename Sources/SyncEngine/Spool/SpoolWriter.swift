@@ -34,6 +34,9 @@ final class SpoolWriter {
     /// page size; a file system that needs more refuses the first write, and writes are buffered from then on.
     static let alignment = 4096
 
+    /// This writer's alignment: `alignment`, or one a test gives to see the file system refuse a write.
+    private let alignment: Int
+
     private let file: SpoolFile
     private let feed: SpoolFeed
     private var direct: DirectDescriptor?
@@ -50,17 +53,24 @@ final class SpoolWriter {
 
     /// A writer continuing the file from `start` (the bytes it holds already); `directIO: false` writes through
     /// the page cache only.
-    init(file: SpoolFile, from start: Int64, feed: SpoolFeed, directIO: Bool = true) throws(ReplicatorError) {
+    init(
+        file: SpoolFile,
+        from start: Int64,
+        feed: SpoolFeed,
+        directIO: Bool = true,
+        alignment: Int = SpoolWriter.alignment
+    ) throws(ReplicatorError) {
         self.file = file
+        self.alignment = alignment
         self.feed = feed
         end = start
         blockStart = start
         guard directIO, let descriptor = file.openDirectDescriptor() else { return }
         direct = DirectDescriptor(descriptor)
-        block = AlignedBlock(capacity: Self.blockSize, alignment: Self.alignment)
-        spare = AlignedBlock(capacity: Self.blockSize, alignment: Self.alignment)
+        block = AlignedBlock(capacity: Self.blockSize, alignment: alignment)
+        spare = AlignedBlock(capacity: Self.blockSize, alignment: alignment)
         // Direct writes start at an aligned offset: the block begins with what the file holds before `start`.
-        blockStart = start - start % Int64(Self.alignment)
+        blockStart = start - start % Int64(alignment)
         filled = Int(start - blockStart)
         if filled > 0 {
             let head = try file.read(at: blockStart, count: filled)
@@ -106,20 +116,29 @@ final class SpoolWriter {
         if broken { return }
         if let block, let direct, filled > 0 {
             // This thread, once per image: the aligned part directly, the tail (under the alignment) plainly.
-            var aligned = filled - filled % Self.alignment
+            var aligned = filled - filled % alignment
             let error =
                 aligned > 0 ? SpoolFile.write(direct.descriptor, block.pointer, count: aligned, at: blockStart) : 0
             if error == EINVAL {
                 aligned = 0
             } else if error != 0 {
-                throw .spool(file.path, "cannot write it: \(String(cString: strerror(error)))")
+                broken = true
+                throw cannotWrite(String(cString: strerror(error)))
             }
             if let failure = file.write(
                 block.pointer + aligned,
                 count: filled - aligned,
                 at: blockStart + Int64(aligned)
             ) {
-                throw .spool(file.path, "cannot write it: \(failure)")
+                broken = true
+                throw cannotWrite(failure)
+            }
+            if error == EINVAL {
+                // As in `settle`: refused once, every later chunk is written as it comes.
+                self.direct = nil
+                self.block = nil
+                spare = nil
+                filled = 0
             }
         }
         feed.stored(upTo: end)
@@ -130,6 +149,13 @@ final class SpoolWriter {
     func close() async {
         try? await settle()
         direct = nil
+    }
+
+    /// Whether blocks still go past the page cache (false once the file system refused a direct write).
+    var writesDirectly: Bool { direct != nil }
+
+    private func cannotWrite(_ reason: String) -> ReplicatorError {
+        .spool(file.path, "cannot write it: \(reason)")
     }
 
     // MARK: blocks
@@ -163,18 +189,18 @@ final class SpoolWriter {
         if error == 0 { return }
         guard error == EINVAL, let written = spare else {
             broken = true
-            throw .spool(file.path, "cannot write it: \(String(cString: strerror(error)))")
+            throw cannotWrite(String(cString: strerror(error)))
         }
         if let failure = file.write(written.pointer, count: count, at: offset) {
             broken = true
-            throw .spool(file.path, "cannot write it: \(failure)")
+            throw cannotWrite(failure)
         }
         feed.stored(upTo: offset + Int64(count))
         // From here on every chunk is written as it comes: first what is staged.
         if filled > 0, let block {
             if let failure = file.write(block.pointer, count: filled, at: blockStart) {
                 broken = true
-                throw .spool(file.path, "cannot write it: \(failure)")
+                throw cannotWrite(failure)
             }
             feed.stored(upTo: blockStart + Int64(filled))
         }
