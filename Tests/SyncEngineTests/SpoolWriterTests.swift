@@ -23,12 +23,42 @@ struct SpoolWriterTests {
     )
     func theFileHoldsEveryByteOnceFlushed(start: Int, chunk: Int, directIO: Bool) async throws {
         let size = 3 * SpoolWriter.blockSize + 54_321
+        try await writeAndCheck(size: size, from: start, chunk: chunk) { file, feed in
+            try SpoolWriter(file: file, from: Int64(start), feed: feed, directIO: directIO)
+        }
+    }
+
+    /// A file system that refuses a direct write (`EINVAL`: here an offset that is not a multiple of the disk's
+    /// block, as a writer aligned to 1 byte makes) has the block written through the page cache, and every
+    /// later chunk too: the file holds every byte, and the feed learns it. Both where the refusal comes: at
+    /// the first full block, and at the flush of less than one block.
+    @Test(arguments: [3 * SpoolWriter.blockSize + 4_321, 100_000])
+    func aRefusedDirectWriteFallsBackToThePageCache(size: Int) async throws {
+        let start = 1_001
+        let writer = try await writeAndCheck(size: size, from: start, chunk: 114_688) { file, feed in
+            let writer = try SpoolWriter(file: file, from: Int64(start), feed: feed, alignment: 1)
+            // The scratch directory's file system takes O_DIRECT: else this test would not see a refusal.
+            #expect(writer.writesDirectly)
+            return writer
+        }
+        #expect(!writer.writesDirectly)
+    }
+
+    /// Writes `size` bytes from `start` (the file holding those before) in chunks through the writer `make`
+    /// gives, flushes, and checks that the file holds every byte and that the feed knows it.
+    @discardableResult
+    func writeAndCheck(
+        size: Int,
+        from start: Int,
+        chunk: Int,
+        make: (SpoolFile, SpoolFeed) throws -> SpoolWriter
+    ) async throws -> SpoolWriter {
         let source = bytes(size)
         let file = try SpoolFile(path: path)
         defer { SpoolFile.remove(path) }
         try file.write(source.getSlice(at: 0, length: start)!, at: 0)
         let feed = SpoolFeed(size: Int64(size), written: Int64(start))
-        let writer = try SpoolWriter(file: file, from: Int64(start), feed: feed, directIO: directIO)
+        let writer = try make(file, feed)
         var offset = start
         while offset < size {
             let count = min(chunk, size - offset)
@@ -45,38 +75,7 @@ struct SpoolWriterTests {
         feed.finish(.verified)
         let upload = feed.join()
         #expect(try await feed.next(upload, at: 0) == .file(upTo: Int64(size)))
-    }
-
-    /// A file system that refuses a direct write (`EINVAL`: here an offset that is not a multiple of the disk's
-    /// block, as a writer aligned to 1 byte makes) has the block written through the page cache, and every
-    /// later chunk too: the file holds every byte, and the feed learns it. Both where the refusal comes: at
-    /// the first full block, and at the flush of less than one block.
-    @Test(arguments: [3 * SpoolWriter.blockSize + 4_321, 100_000])
-    func aRefusedDirectWriteFallsBackToThePageCache(size: Int) async throws {
-        let start = 1_001
-        let source = bytes(size)
-        let file = try SpoolFile(path: path)
-        defer { SpoolFile.remove(path) }
-        try file.write(source.getSlice(at: 0, length: start)!, at: 0)
-        let feed = SpoolFeed(size: Int64(size), written: Int64(start))
-        let writer = try SpoolWriter(file: file, from: Int64(start), feed: feed, alignment: 1)
-        // The scratch directory's file system takes O_DIRECT: else this test would not see a refusal.
-        #expect(writer.writesDirectly)
-        var offset = start
-        while offset < size {
-            let count = min(114_688, size - offset)
-            try await writer.write(source.getSlice(at: offset, length: count)!)
-            try await feed.append(source.getSlice(at: offset, length: count)!, inFile: false)
-            offset += count
-        }
-        try await writer.flush()
-        #expect(!writer.writesDirectly)
-        await writer.close()
-        #expect(try file.length() == Int64(size))
-        #expect(try file.read(at: 0, count: size) == source)
-        feed.finish(.verified)
-        let upload = feed.join()
-        #expect(try await feed.next(upload, at: 0) == .file(upTo: Int64(size)))
+        return writer
     }
 
     /// A flush in the middle (a failed download keeps what it read) leaves a file that another writer continues.
