@@ -11,17 +11,8 @@ public enum Parallel {
     public static func map<T>(_ count: Int, _ transform: (Int) -> T) -> [T] {
         let workers = workerCount(for: count)
         if workers == 1 { return (0..<count).map(transform) }
-        return [T](unsafeUninitializedCapacity: count) { buffer, initialized in
-            let base = UnsafeSendable(buffer.baseAddress!)
-            withoutActuallyEscaping(transform) { transform in
-                let work = UnsafeSendable(transform)
-                DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                    for index in (worker * count / workers)..<((worker + 1) * count / workers) {
-                        (base.value + index).initialize(to: work.value(index))
-                    }
-                }
-            }
-            initialized = count
+        return inPlace(count, parts: workers, transform) { worker in
+            (worker * count / workers)..<((worker + 1) * count / workers)
         }
     }
 
@@ -30,12 +21,25 @@ public enum Parallel {
     /// are; `map` would compute fewer than `threshold` elements on one core).
     public static func mapPieces<T>(_ count: Int, _ transform: (Int) -> T) -> [T] {
         guard count > 1, ProcessInfo.processInfo.activeProcessorCount > 1 else { return (0..<count).map(transform) }
-        return [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+        return inPlace(count, parts: count, transform) { $0..<($0 + 1) }
+    }
+
+    /// `count` results of `transform`, written in place by `parts` workers on `concurrentPerform`, the worker
+    /// `part` computing the indices `indices(part)` (the parts together covering `0..<count` once).
+    private static func inPlace<T>(
+        _ count: Int,
+        parts: Int,
+        _ transform: (Int) -> T,
+        indices: (Int) -> Range<Int>
+    ) -> [T] {
+        [T](unsafeUninitializedCapacity: count) { buffer, initialized in
             let base = UnsafeSendable(buffer.baseAddress!)
             withoutActuallyEscaping(transform) { transform in
-                let work = UnsafeSendable(transform)
-                DispatchQueue.concurrentPerform(iterations: count) { index in
-                    (base.value + index).initialize(to: work.value(index))
+                withoutActuallyEscaping(indices) { indices in
+                    let (work, range) = (UnsafeSendable(transform), UnsafeSendable(indices))
+                    DispatchQueue.concurrentPerform(iterations: parts) { part in
+                        for index in range.value(part) { (base.value + index).initialize(to: work.value(index)) }
+                    }
                 }
             }
             initialized = count

@@ -92,14 +92,7 @@ extension ImageRecord {
     }
 
     static func sameBytes(_ a: String, _ b: String) -> Bool {
-        guard a.utf8.count == b.utf8.count else { return false }
-        // Native strings hold their bytes contiguously: one memcmp, not a loop over the views.
-        let compared = a.utf8.withContiguousStorageIfAvailable { a in
-            b.utf8.withContiguousStorageIfAvailable { b in
-                a.isEmpty || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0
-            }
-        }
-        return (compared ?? nil) ?? a.utf8.elementsEqual(b.utf8)
+        a.hasSameBytes(as: b.utf8)
     }
 
     static func sameBytes(_ a: [String], _ b: [String]) -> Bool {

@@ -270,14 +270,7 @@ private struct RecordReader {
         case .failure(let error):
             throw ReplicatorError.dumpUnreadable(pathString, reason: "not a Glance image record (\(error))")
         }
-        let sameID =
-            image.id.utf8.withContiguousStorageIfAvailable { parsed in
-                parsed.count == id.count
-                    && id.withUnsafeBufferPointer { name in
-                        parsed.isEmpty || memcmp(parsed.baseAddress!, name.baseAddress!, name.count) == 0
-                    }
-            } ?? image.id.utf8.elementsEqual(id)
-        guard sameID else {
+        guard image.id.hasSameBytes(as: id) else {
             throw ReplicatorError.dumpUnreadable(pathString, reason: "it describes image \(image.id)")
         }
         if requireData, image.hasData {

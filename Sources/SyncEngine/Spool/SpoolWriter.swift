@@ -133,13 +133,7 @@ final class SpoolWriter {
                 broken = true
                 throw cannotWrite(failure)
             }
-            if error == EINVAL {
-                // As in `settle`: refused once, every later chunk is written as it comes.
-                self.direct = nil
-                self.block = nil
-                spare = nil
-                filled = 0
-            }
+            if error == EINVAL { writePlainlyFromNowOn() }
         }
         feed.stored(upTo: end)
     }
@@ -204,9 +198,15 @@ final class SpoolWriter {
             }
             feed.stored(upTo: blockStart + Int64(filled))
         }
+        writePlainlyFromNowOn()
+    }
+
+    /// Once the file system has refused a direct write: no more blocks, every later chunk written as it comes.
+    private func writePlainlyFromNowOn() {
         direct = nil
         block = nil
         spare = nil
+        filled = 0
     }
 }
 
