@@ -15,11 +15,17 @@ struct MeshPlanTests {
     static func plan(
         _ listings: [[ImageRecord]?],
         scope: ImageScope = ImageScope(),
-        options: MeshOptions = MeshOptions()
+        options: MeshOptions = MeshOptions(),
+        dumps: Set<Int> = []
     ) -> MeshPlan {
         MeshPlan(
             regions: listings.enumerated().map { index, images in
-                MeshRegion(name: names[index], provenance: names[index], images: images)
+                MeshRegion(
+                    name: names[index],
+                    provenance: names[index],
+                    images: images,
+                    replicatesStatus: !dumps.contains(index)
+                )
             },
             scope: scope,
             rules: FieldRules(),
@@ -208,11 +214,17 @@ struct MeshPlanTests {
         #expect(Self.actions(row) == [.none, .copy, .copy])
     }
 
-    @Test func anEmptyCopyLeftByAnInterruptedRunIsFilled() throws {
-        var empty = Self.copy(activeImage("x", status: ImageStatus.queued), from: 0)
+    /// The `queued` record, without data, that an interrupted copy from `origin` leaves.
+    static func emptyCopy(_ id: String, from origin: Int) -> ImageRecord {
+        var empty = copy(activeImage(id, status: ImageStatus.queued), from: origin)
         empty.size = nil
         empty.checksum = nil
         empty.osHashValue = nil
+        return empty
+    }
+
+    @Test func anEmptyCopyLeftByAnInterruptedRunIsFilled() throws {
+        let empty = Self.emptyCopy("x", from: 0)
         let mesh = Self.plan([[activeImage("x")], [empty], []])
         let row = try #require(mesh.images.first)
         #expect(Self.states(row) == [.origin, .missing, .missing])
@@ -262,11 +274,81 @@ struct MeshPlanTests {
         #expect(mesh.listed == [true, false, true])
     }
 
+    // MARK: status follows the origin
+
+    /// An image deactivated at its origin (an admin's answer to a compromised image) is deactivated
+    /// wherever a copy is active, and copied nowhere: no region is left serving it.
+    @Test func deactivatedAtTheOriginIsDeactivatedEverywhereAndCopiedNowhere() throws {
+        let origin = activeImage("x", status: ImageStatus.deactivated)
+        let copy = Self.copy(activeImage("x"), from: 0)
+        let mesh = Self.plan([[origin], [copy], []])
+        let row = try #require(mesh.images.first)
+        #expect(Self.states(row) == [.origin, .statusDrift, .deactivatedAtOrigin])
+        #expect(Self.actions(row) == [.none, .deactivate, .none])
+        #expect(row.holder == nil)
+        #expect(row.cells[1].changes.map(\.field) == ["status"])
+        #expect(row.plan(in: 1).action == .deactivate)
+        #expect(mesh.summaries.allSatisfy { $0.bytesToCopy == 0 })
+    }
+
+    @Test func aCopyDeactivatedWhileItsOriginIsActiveIsReactivated() throws {
+        let copy = Self.copy(activeImage("x", status: ImageStatus.deactivated), from: 0)
+        let row = try #require(Self.plan([[activeImage("x")], [copy], [copy]]).images.first)
+        #expect(Self.states(row) == [.origin, .statusDrift, .statusDrift])
+        #expect(Self.actions(row) == [.none, .reactivate, .reactivate])
+    }
+
+    /// The status and metadata both follow the origin, in one run: the metadata is repaired with it.
+    @Test func aStatusChangeCarriesTheMetadataChangesWithIt() throws {
+        var origin = activeImage("x", status: ImageStatus.deactivated)
+        origin.properties["reason"] = "CVE"
+        let copy = Self.copy(activeImage("x"), from: 0)
+        let row = try #require(Self.plan([[origin], [copy], []]).images.first)
+        #expect(row.cells[1].action == .deactivate)
+        #expect(Set(row.cells[1].changes.map(\.field)) == ["reason", "status"])
+    }
+
+    @Test func deactivatedCopiesOfADeactivatedOriginAreInSyncOrRepaired() throws {
+        var origin = activeImage("x", status: ImageStatus.deactivated)
+        let same = Self.copy(origin, from: 0)
+        origin.properties["reason"] = "CVE"
+        let row = try #require(Self.plan([[origin], [same], [Self.copy(origin, from: 0)]]).images.first)
+        #expect(Self.states(row) == [.origin, .metadataDrift, .inSync])
+        #expect(Self.actions(row) == [.none, .updateMetadata, .none])
+    }
+
+    @Test func anEmptyCopyOfADeactivatedOriginIsNotFilled() throws {
+        let empty = Self.emptyCopy("x", from: 0)
+        let origin = activeImage("x", status: ImageStatus.deactivated)
+        let row = try #require(Self.plan([[origin], [empty], []]).images.first)
+        #expect(Self.states(row) == [.origin, .deactivatedAtOrigin, .deactivatedAtOrigin])
+        #expect(Self.actions(row) == [.none, .none, .none])
+    }
+
+    /// A dump directory's files have no status to set: its records are compared by data and metadata only.
+    @Test func aRegionThatIsADumpDoesNotReplicateStatus() throws {
+        let copy = Self.copy(activeImage("x"), from: 0)
+        let origin = activeImage("x", status: ImageStatus.deactivated)
+        let row = try #require(Self.plan([[origin], [copy], [copy]], dumps: [1]).images.first)
+        #expect(Self.states(row) == [.origin, .inSync, .statusDrift])
+        #expect(Self.actions(row) == [.none, .none, .deactivate])
+    }
+
+    /// A copy's status never flows back: an origin that is active stays active whatever its copies are.
+    @Test func aCopysStatusNeverFlowsBackToTheOrigin() throws {
+        let copy = Self.copy(activeImage("x", status: ImageStatus.deactivated), from: 0)
+        let row = try #require(Self.plan([[activeImage("x")], [copy], []]).images.first)
+        #expect(row.cells[0].action == .none)
+        #expect(row.cells[2].action == .copy)
+        #expect(row.holder == 0)
+    }
+
     // MARK: scope
 
     @Test(arguments: [
         (activeImage("x", name: "keep-private", visibility: .private), 0),
-        (activeImage("x", name: "keep-deactivated", status: ImageStatus.deactivated), 0),
+        (activeImage("x", name: "keep-queued", status: ImageStatus.queued), 0),
+        (activeImage("x", name: "other", status: ImageStatus.deactivated), 0),
         (activeImage("x", name: "other"), 0),
         (activeImage("x", name: "keep-me"), 1),
     ])

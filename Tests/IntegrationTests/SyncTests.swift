@@ -215,6 +215,68 @@ extension ReplicationTests {
             }
         }
 
+        func status(_ region: GlanceTestClient, _ id: String) async throws -> String? {
+            try await property(region, id, "status")
+        }
+
+        func setStatus(_ region: GlanceTestClient, _ id: String, _ action: String) async throws {
+            try await region.call("POST", "/v2/images/\(id)/actions/\(action)", expect: [204])
+        }
+
+        /// An admin deactivates a compromised image where it is native: every copy is deactivated in the next
+        /// run, regions lacking it do not get it, and a copy deactivated by hand elsewhere is reactivated;
+        /// reactivated at the origin, it is served everywhere again, with its data intact.
+        @Test func theOriginsStatusReachesEveryCopy() async throws {
+            let x = try await seed(a, size: 1500, name: "compromised", ["os_distro": "ubuntu"])
+            let y = try await seed(b, size: 1200, name: "deactivated-on-a-copy")
+            let roots = [a.root, b.root, c.root]
+            let state = stateArguments()
+            #expect(try CLIRunner.run(["sync"] + roots + state).status == 0)
+            let z = try await seed(b, size: 900, name: "withdrawn-before-any-copy")
+
+            try await setStatus(a, x.id, "deactivate")
+            try await a.patch(x.id, [["op": "add", "path": "/withdrawn_because", "value": "CVE-2026-0001"]])
+            try await setStatus(c, y.id, "deactivate")
+            try await setStatus(b, z.id, "deactivate")
+            let scratch = try ScratchDirectory("sync-status")
+            defer { scratch.remove() }
+            let plan = try CLIRunner.run(
+                ["sync"] + roots + ["--dry-run", "--format", "json", "--report", scratch.file("plan.json")] + state
+            )
+            #expect(plan.status == 1, "stderr: \(plan.stderr)")
+            let valid = try Repository.run("scripts/validate-report", [scratch.file("plan.json")])
+            #expect(valid.status == 0, "the new states and actions are in the schema: \(valid.stderr)")
+            let planned = try matrix(plan)
+            for region in [b.root, c.root] {
+                #expect(planned[x.id]?[region]?["state"] as? String == "status_drift")
+                #expect(planned[x.id]?[region]?["action"] as? String == "deactivate")
+            }
+            #expect(planned[y.id]?[c.root]?["action"] as? String == "reactivate")
+            #expect(planned[z.id]?[a.root]?["state"] as? String == "deactivated_at_origin")
+            #expect(planned[z.id]?[c.root]?["action"] as? String == "none")
+            #expect(try await status(b, x.id) == "active", "a dry run changes nothing")
+
+            let run = try CLIRunner.run(["sync"] + roots + ["--format", "json"] + state)
+            #expect(run.status == 0, "stderr: \(run.stderr)")
+            #expect(try matrix(run)[x.id]?[c.root]?["result"] as? String == "done")
+            for region in [a, b, c] {
+                #expect(try await status(region, x.id) == "deactivated")
+                #expect(try await property(region, x.id, "withdrawn_because") == "CVE-2026-0001")
+                #expect(try await status(region, y.id) == "active")
+            }
+            #expect(try await a.image(z.id) == nil, "a deactivated image is not copied")
+            #expect(try await c.image(z.id) == nil)
+            let settled = try CLIRunner.run(["sync"] + roots + ["--dry-run", "--format", "json"] + state)
+            #expect(settled.status == 0, "stdout: \(settled.stdout.suffix(2000))")
+
+            try await setStatus(a, x.id, "reactivate")
+            #expect(try CLIRunner.run(["sync"] + roots + state).status == 0)
+            for region in [a, b, c] {
+                #expect(try await status(region, x.id) == "active")
+                #expect(try await region.data(x.id) == x.data)
+            }
+        }
+
         @Test func originDeletionPrunesEveryCopyOnlyWithPruneAndAHandDeletedCopyComesBack() async throws {
             let x = try await seed(a, size: 1000, name: "retired")
             let y = try await seed(b, size: 1500, name: "kept")

@@ -43,6 +43,10 @@ public enum PlannedAction: String, Sendable, Hashable, Encodable, CaseIterable {
     case deactivate
     /// `POST /v2/images/{id}/actions/reactivate` on the copy (after a metadata patch, if the changes hold one).
     case reactivate
+
+    /// Whether a plan holding it has work to do, or a difference to report (a dry run's exit 1): every action
+    /// but `none` and `ignore`.
+    public var isWork: Bool { self != .none && self != .ignore }
 }
 
 /// The plan for one image on one target: the decision and everything needed to carry it out.

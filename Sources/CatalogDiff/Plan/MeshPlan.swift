@@ -15,7 +15,11 @@
 /// - a copy whose origin was listed and no longer holds the image is `orphaned`: deleted only with
 ///   `--prune` (provenance naming that origin, never protected, at most `--max-delete` per region), and
 ///   never copied onwards;
-/// - a copy deleted by hand is `missing` again, and copied again.
+/// - a copy deleted by hand is `missing` again, and copied again;
+/// - the origin's status decides the copies' (in regions that replicate status: Glance catalogs, not dumps):
+///   an image deactivated at its origin is deactivated wherever a copy is active (`status_drift`) and not
+///   copied where there is none (`deactivated_at_origin`); a copy deactivated while its origin is active is
+///   reactivated, as `replicate` does.
 public struct MeshPlan: Sendable, Hashable {
     /// The regions' names, in the order given (the matrix's columns).
     public var regions: [String]
@@ -111,12 +115,22 @@ public struct MeshRegion: Sendable, Hashable {
     public var formerProvenances: [String]
     /// Every image the region lists (any status, any visibility); nil when it could not be listed this run.
     public var images: [ImageRecord]?
+    /// Whether its copies' status (`active`/`deactivated`) follows their origin's: a Glance catalog's does, a
+    /// dump directory's (which cannot be deactivated) does not.
+    public var replicatesStatus: Bool
 
-    public init(name: String, provenance: String, formerProvenances: [String] = [], images: [ImageRecord]?) {
+    public init(
+        name: String,
+        provenance: String,
+        formerProvenances: [String] = [],
+        images: [ImageRecord]?,
+        replicatesStatus: Bool = false
+    ) {
         self.name = name
         self.provenance = provenance
         self.formerProvenances = formerProvenances
         self.images = images
+        self.replicatesStatus = replicatesStatus
     }
 }
 
@@ -146,6 +160,11 @@ public enum MeshCellState: String, Sendable, Hashable, Encodable, CaseIterable {
     case missing
     /// A copy whose metadata differs from the origin's: repaired toward the origin.
     case metadataDrift = "metadata_drift"
+    /// A copy whose status differs from the origin's (one `deactivated`, the other `active`): deactivated or
+    /// reactivated as the origin is, with any metadata repairs in the same run.
+    case statusDrift = "status_drift"
+    /// Not here, and its origin has deactivated it: not copied (as `replicate`'s `deactivated_at_source`).
+    case deactivatedAtOrigin = "deactivated_at_origin"
     /// Same id, other data than the origin's (or a second native record): reported, never overwritten.
     case dataConflict = "data_conflict"
     /// Missing by id, its data held here under another id.
@@ -254,18 +273,20 @@ private struct RowContext {
     func row(id: String, records: [ImageRecord?]) -> MeshImagePlan? {
         let natives = records.indices.filter { records[$0].map { Provenance.origin(of: $0) == nil } ?? false }
         if natives.isEmpty { return copiesOnly(id: id, records: records) }
-        guard let origin = natives.first(where: { scope.containsSource(records[$0]!) }) else {
-            // Its origin holds it out of scope (another visibility, not active, filtered out): not this run's.
+        // An origin is active, or deactivated (its copies are then deactivated too, and no more are made).
+        guard let origin = natives.first(where: { Self.isOrigin(records[$0]!, in: scope) }) else {
+            // Its origin holds it out of scope (another visibility, no data, filtered out): not this run's.
             return nil
         }
         let source = records[origin]!
+        let deactivated = source.status == ImageStatus.deactivated
         var row = MeshImagePlan(
             id: id,
             name: source.name,
             bytes: source.size ?? 0,
             origin: origin,
             originName: regions[origin].provenance,
-            holder: origin,
+            holder: deactivated ? nil : origin,
             source: source,
             cells: []
         )
@@ -307,24 +328,38 @@ private struct RowContext {
         }
         row.cells = regions.indices.map { index in
             guard regions[index].images != nil else { return MeshCell(state: .unreachable, action: .none) }
-            guard let record = records[index] else { return MeshCell(state: .missing, action: .copy) }
+            guard let record = records[index] else {
+                return deactivated
+                    ? MeshCell(state: .deactivatedAtOrigin, action: .none) : MeshCell(state: .missing, action: .copy)
+            }
             if natives.contains(index) { return MeshCell(state: .origin, action: .none, record: record) }
-            return compare(source, copy: record)
+            return compare(source, copy: record, replicatesStatus: regions[index].replicatesStatus)
         }
         return row
     }
 
+    /// Whether a native record can be its image's origin this run: in scope, and active or deactivated
+    /// (an image without data yet has nothing to give its copies).
+    private static func isOrigin(_ record: ImageRecord, in scope: ImageScope) -> Bool {
+        (record.status == ImageStatus.active || record.status == ImageStatus.deactivated)
+            && scope.reportsSource(record)
+    }
+
     /// A copy against its origin's record, as `replicate` compares a target's image with the source's.
-    private func compare(_ source: ImageRecord, copy: ImageRecord) -> MeshCell {
-        let plan = CatalogPlan.plan(source, against: copy, rules: rules)
+    private func compare(_ source: ImageRecord, copy: ImageRecord, replicatesStatus: Bool) -> MeshCell {
+        let plan = CatalogPlan.plan(source, against: copy, rules: rules, replicatesStatus: replicatesStatus)
         let state: MeshCellState =
             switch plan.state {
             case .missing: .missing
             case .dataConflict: .dataConflict
             case .metadataDrift: .metadataDrift
+            case .statusDrift: .statusDrift
+            // An empty record left by an interrupted copy, its origin deactivated since: not filled.
+            case .deactivatedAtSource: .deactivatedAtOrigin
             default: .inSync
             }
-        return MeshCell(state: state, action: plan.action, record: copy, changes: plan.changes)
+        let action = state == .deactivatedAtOrigin ? .none : plan.action
+        return MeshCell(state: state, action: action, record: copy, changes: plan.changes)
     }
 
     /// An image no region holds natively: every record is a copy.

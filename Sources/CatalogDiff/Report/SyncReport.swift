@@ -267,6 +267,8 @@ extension MeshCellState {
         case .origin, .inSync, .unchecked, .absent, .unreachable: .inSync
         case .missing: .missing
         case .metadataDrift: .metadataDrift
+        case .statusDrift: .statusDrift
+        case .deactivatedAtOrigin: .deactivatedAtSource
         case .dataConflict: .dataConflict
         case .sameContentOtherID: .sameContentOtherID
         case .orphaned: .extra

@@ -13,6 +13,12 @@ enum CatalogEndpoint: Sendable {
     case glance(GlanceClient)
     case dump(DumpDirectory)
 
+    /// Whether images here have a status replication sets (`active`/`deactivated`): a Glance catalog's; a
+    /// dump directory holds files, which are neither.
+    var replicatesStatus: Bool {
+        if case .glance = self { true } else { false }
+    }
+
     /// The side a location names; a `cloud:` location authenticates with its Keystone first (its token is
     /// shared with the cloud's other regions) and takes Glance's URL from the catalog.
     static func resolve(

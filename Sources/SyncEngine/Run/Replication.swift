@@ -162,7 +162,7 @@ public enum Replication {
             // Copies made before --source-name name the source by its URL: --prune still knows them.
             var planOptions = options.audit.planOptions(source: provenance, former: [source.name])
             planOptions.requiredStores = try await stores(of: target, options.stores)
-            if case .glance = target { planOptions.replicatesStatus = true }
+            planOptions.replicatesStatus = target.replicatesStatus
             // A target in sync holds the source's values: listed, it takes their storage rather than hold a
             // second copy (the index is dropped once the target is listed).
             let plan = CatalogPlan(

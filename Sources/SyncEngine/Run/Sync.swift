@@ -115,7 +115,8 @@ public enum Sync {
                     name: names[$0],
                     provenance: locations[$0].provenanceName,
                     formerProvenances: [names[$0]],
-                    images: listings[$0]
+                    images: listings[$0],
+                    replicatesStatus: endpoints[$0]?.replicatesStatus ?? false
                 )
             },
             scope: options.scope,
@@ -233,9 +234,8 @@ struct Lanes {
         for (rowIndex, row) in mesh.images.enumerated() {
             for (region, cell) in row.cells.enumerated() {
                 switch cell.action {
-                case .copy, .updateMetadata, .delete: break
-                // A deactivation is not planned across a mesh (yet): sync does not replicate status.
-                case .none, .conflict, .ignore, .copyToStores, .deactivate, .reactivate: continue
+                case .copy, .updateMetadata, .delete, .deactivate, .reactivate: break
+                case .none, .conflict, .ignore, .copyToStores: continue
                 }
                 // A copy reads from the row's holder (the plan sets one wherever it copies).
                 guard let holder = cell.action == .copy ? row.holder : region else { continue }

@@ -13,7 +13,10 @@ struct SyncCommand: AsyncParsableCommand {
             origin (or, when the origin cannot be listed, from a region holding a copy), and fanned out to \
             every region lacking it through the spool, verified as replicate does. A copy's metadata is put \
             back to the origin's; a copy never pushes its edits back. An image native in two regions with \
-            different data is a data_conflict, reported in both and never overwritten. With --prune, a copy \
+            different data is a data_conflict, reported in both and never overwritten. The origin's status \
+            follows too: an image deactivated at its origin is deactivated wherever a copy is active \
+            (status_drift) and copied nowhere (deactivated_at_origin); reactivated there, it is reactivated \
+            everywhere; a copy deactivated by hand is reactivated. With --prune, a copy \
             whose origin no longer has the image is deleted (never a protected one, at most --max-delete per \
             region); a region that cannot be listed deletes nothing anywhere, and the others still converge.
 

@@ -17,7 +17,7 @@ extension RunOutcome {
         let conflicts = report.images.filter { $0.cells.contains { $0.action == .conflict } }.count
         let refused = report.regions.contains { $0.pruneRefused != nil }
         if report.dryRun, unlisted.isEmpty {
-            if cells.contains(where: { [.copy, .updateMetadata, .conflict, .delete].contains($0.action) }) {
+            if cells.contains(where: \.action.isWork) {
                 throw ExitStatus.Finished(code: ExitStatus.differences)
             }
             return

@@ -36,11 +36,9 @@ enum RunOutcome {
         let invalid = invalidRecords(images)
         if dryRun {
             if invalid { throw ExitStatus.Finished(code: ExitStatus.imagesFailed) }
-            if images.contains(where: {
-                [.copy, .updateMetadata, .conflict, .delete, .copyToStores, .deactivate, .reactivate].contains(
-                    $0.action
-                )
-            }) || report.targets.contains(where: { $0.members?.hasWork ?? false }) {
+            if images.contains(where: \.action.isWork)
+                || report.targets.contains(where: { $0.members?.hasWork ?? false })
+            {
                 throw ExitStatus.Finished(code: ExitStatus.differences)
             }
         } else {
