@@ -128,11 +128,12 @@ public actor Journal {
         for version in current..<max(current, wanted) {
             do {
                 try database.execute(
-                    "BEGIN IMMEDIATE; \(migrations[version]) PRAGMA user_version = \(version + 1); COMMIT"
+                    "BEGIN IMMEDIATE; \(migrations[version]) PRAGMA user_version = \(version + 1); COMMIT",
+                    doing: "migrating its schema to version \(version + 1)"
                 )
             } catch {
                 try? database.execute("ROLLBACK")
-                throw .journal(database.path, "migrating its schema to version \(version + 1) failed: \(error)")
+                throw error
             }
         }
     }

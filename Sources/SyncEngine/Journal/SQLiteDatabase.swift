@@ -1,6 +1,10 @@
 import CSQLite
 import CatalogDiff
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A SQLite connection with just what the journal needs: statements with bound values, run one at a time.
 ///
 /// Owned by the `Journal` actor, which serialises every use; it is therefore not `Sendable`.
@@ -38,20 +42,25 @@ final class SQLiteDatabase {
         self.path = path
         self.handle = handle
         // Another run (or `status`) may hold the database for a moment: wait rather than fail.
-        sqlite3_busy_timeout(handle, 10_000)
+        sqlite3_busy_timeout(handle, Int32(Self.busyTimeout * 1000))
     }
 
     deinit {
         sqlite3_close_v2(handle)
     }
 
-    /// Runs statements that return no rows (schema, pragmas), separated by semicolons.
-    func execute(_ sql: String) throws(ReplicatorError) {
+    /// How long a statement waits for a lock another process holds before it fails, in seconds.
+    static let busyTimeout = 10
+
+    /// Runs statements that return no rows (schema, pragmas), separated by semicolons. `doing` names the work
+    /// in the error.
+    func execute(_ sql: String, doing: String? = nil) throws(ReplicatorError) {
         var error: UnsafeMutablePointer<CChar>?
-        guard sqlite3_exec(handle, sql, nil, nil, &error) == SQLITE_OK else {
-            let message = error.map { String(cString: $0) } ?? lastError
+        let code = sqlite3_exec(handle, sql, nil, nil, &error)
+        guard code == SQLITE_OK else {
+            let message = error.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(handle))
             sqlite3_free(error)
-            throw .journal(path, message)
+            throw failure(code, message, doing: doing)
         }
     }
 
@@ -59,9 +68,8 @@ final class SQLiteDatabase {
     @discardableResult
     func query(_ sql: String, _ values: [Value] = []) throws(ReplicatorError) -> [[Value]] {
         var statement: OpaquePointer?
-        guard sqlite3_prepare_v2(handle, sql, -1, &statement, nil) == SQLITE_OK, let statement else {
-            throw .journal(path, lastError)
-        }
+        let prepared = sqlite3_prepare_v2(handle, sql, -1, &statement, nil)
+        guard prepared == SQLITE_OK, let statement else { throw failure(prepared) }
         defer { sqlite3_finalize(statement) }
         for (index, value) in values.enumerated() {
             let position = Int32(index + 1)
@@ -86,15 +94,34 @@ final class SQLiteDatabase {
                 )
             case SQLITE_DONE:
                 return rows
-            default:
-                throw .journal(path, lastError)
+            case let code:
+                throw failure(code)
             }
         }
     }
 
     var lastInsertedRow: Int64 { sqlite3_last_insert_rowid(handle) }
 
-    private var lastError: String { String(cString: sqlite3_errmsg(handle)) }
+    /// The journal's error for a failed call: SQLite's message and, for what an operator can mend (a lock
+    /// held elsewhere, a full or failing disk), what to do.
+    private func failure(_ code: Int32, _ message: String? = nil, doing: String? = nil) -> ReplicatorError {
+        var detail = message ?? String(cString: sqlite3_errmsg(handle))
+        let system = sqlite3_system_errno(handle)
+        switch code & 0xff {
+        case SQLITE_BUSY, SQLITE_LOCKED:
+            detail +=
+                " (another process held it for \(Self.busyTimeout) s: another glance-replicator run with the same "
+                + "--state, or a program reading it; run again once it is done)"
+        case SQLITE_FULL, SQLITE_IOERR:
+            if system != 0 { detail += ": \(String(cString: strerror(system)))" }
+            if code & 0xff == SQLITE_FULL || [ENOSPC, EFBIG, EDQUOT].contains(system) {
+                detail += " (free space on its file system, or give --state a path on another)"
+            }
+        default:
+            break
+        }
+        return .journal(path, doing.map { "\($0) failed: \(detail)" } ?? detail)
+    }
 
     /// SQLITE_TRANSIENT: SQLite copies bound text before the Swift string goes away.
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
