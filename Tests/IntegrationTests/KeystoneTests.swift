@@ -50,6 +50,31 @@ struct KeystoneTests {
         #expect(compare.status == 0, "stderr: \(compare.stderr)")
     }
 
+    /// `--bwlimit TARGET=RATE` names a `cloud:` target as it is written: its uploads are paced, and a limit
+    /// naming a region that is not a target is refused before anything is done.
+    @Test func aCloudTargetsBandwidthLimitPacesItsUploads() async throws {
+        let id = UUID().uuidString.lowercased()
+        let data = Data((0..<600_000).map { UInt8(truncatingIfNeeded: $0 &* 7) })
+        try await cloud.seed("region-a", id: id, name: "kc-paced", data: data)
+        let copy = ["replicate", "cloud:replicator/region-a", "cloud:replicator/region-b", "--visibility", "private"]
+        let refused = try CLIRunner.run(
+            copy + ["--bwlimit", "cloud:replicator/region-c=1M"],
+            environment: environment
+        )
+        #expect(refused.status == 2, "stderr: \(refused.stderr)")
+        #expect(refused.stderr.contains("--bwlimit names cloud:replicator/region-c, which is not one of the targets"))
+        #expect(try await cloud.imageIDs("region-b").isEmpty)
+
+        let started = ContinuousClock.now
+        let paced = try CLIRunner.run(copy + ["--bwlimit", "cloud:replicator/region-b=128K"], environment: environment)
+        let elapsed = ContinuousClock.now - started
+        #expect(paced.status == 0, "stderr: \(paced.stderr.suffix(2000))")
+        // 600 000 bytes at 128 KiB/s: over 4 s.
+        #expect(elapsed >= .milliseconds(3500), "took \(elapsed)")
+        let copied = try await cloud.call("GET", try cloud.root("region-b") + "/v2/images/\(id)/file", expect: [200])
+        #expect(copied == data)
+    }
+
     @Test(arguments: ["glance-download", "auto"])
     func glanceDownloadCopiesWithoutTheDataPassingThroughThisHost(_ mode: String) async throws {
         let id = UUID().uuidString.lowercased()

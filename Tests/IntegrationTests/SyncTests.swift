@@ -413,6 +413,8 @@ struct SyncCommandLineTests {
         (["sync", "127.0.0.1:1", "http://127.0.0.1:1"], "given twice"),
         (["sync", "127.0.0.1:1", "127.0.0.1:2", "--source-name", "x"], "--source-name is for replicate"),
         (["sync", "127.0.0.1:1", "127.0.0.1:2", "--bwlimit", "127.0.0.1:3=1M"], "not one of the regions"),
+        (["sync", "127.0.0.1:1", "cloud:x/y", "--bwlimit", "cloud:x/z=1M"], "cloud:x/z, which is not one of the"),
+        (["sync", "127.0.0.1:1", "127.0.0.1:2", "--bwlimit", "dir:/tmp=1M"], "or a cloud:NAME/REGION location"),
         (["sync", "127.0.0.1:1", "dir:/nonexistent-sync-dump"], "sync cannot write into a dump directory"),
     ])
     func usageErrorsExitTwo(arguments: [String], message: String) throws {

@@ -36,6 +36,16 @@ public enum ImageLocation: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// How `--bwlimit TARGET=RATE` names this location: a Glance URL by its endpoint root, a `cloud:` region
+    /// as written (`cloud:NAME/REGION`); nil for a dump directory, which is never uploaded to.
+    public var bandwidthKey: String? {
+        switch self {
+        case .glance(let endpoint): endpoint.root
+        case .cloud(let cloud): cloud.description
+        case .dump: nil
+        }
+    }
+
     public var description: String {
         switch self {
         case .glance(let endpoint): endpoint.description

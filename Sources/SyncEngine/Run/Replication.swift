@@ -248,9 +248,7 @@ public enum Replication {
             var transfer = ImageTransfer(source: source, target: target, rules: planned.rules, logger: targetLogger)
             transfer.uploadMethod = options.uploadMethod
             transfer.glanceDownload = pullFrom[index]
-            transfer.uploadPace = options.targetBandwidthLimits[target.endpoint.root].map {
-                RateLimiter(bytesPerSecond: $0)
-            }
+            transfer.uploadPace = options.uploadPace(to: targetLocations[index])
             transfer.preserveOwner = preserveOwner[index]
             transfer.requiredStores = planned.requiredStores[index]
             return transfer

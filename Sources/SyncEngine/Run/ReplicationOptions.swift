@@ -28,7 +28,8 @@ public struct ReplicationOptions: Sendable {
     public var budget: TransferBudget
     /// Bytes per second read from the source, for the whole run (`--bwlimit RATE`).
     public var bandwidthLimit: Int64?
-    /// Bytes per second sent to a target, by the target's endpoint root (`--bwlimit TARGET=RATE`).
+    /// Bytes per second sent to a target (`--bwlimit TARGET=RATE`), by `ImageLocation.bandwidthKey`: the
+    /// endpoint root of a URL, the location as written for a `cloud:` target.
     public var targetBandwidthLimits: [String: Int64] = [:]
     public var observer: (any TransferObserver)?
     /// No new image is started outside this daily window (`--window`); nil for any time.
@@ -109,4 +110,11 @@ public struct ReplicationOptions: Sendable {
 public enum StoreSelection: Sendable, Hashable {
     case listed([String])
     case all
+}
+
+extension ReplicationOptions {
+    /// The pace of uploads into the target at `location` (`--bwlimit TARGET=RATE`).
+    func uploadPace(to location: ImageLocation) -> RateLimiter? {
+        location.bandwidthKey.flatMap { targetBandwidthLimits[$0] }.map { RateLimiter(bytesPerSecond: $0) }
+    }
 }

@@ -146,9 +146,7 @@ public enum Sync {
                 logger: laneLogger
             )
             transfer.uploadMethod = options.uploadMethod
-            transfer.uploadPace = options.targetBandwidthLimits[target.endpoint.root].map {
-                RateLimiter(bytesPerSecond: $0)
-            }
+            transfer.uploadPace = options.uploadPace(to: locations[lane.target])
             if lane.holder != lane.target {
                 transfer.glanceDownload =
                     try await Replication.glanceDownloadSources(

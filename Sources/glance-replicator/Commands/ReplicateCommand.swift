@@ -62,16 +62,8 @@ struct ReplicateCommand: AsyncParsableCommand {
     /// A `--bwlimit TARGET=RATE` must name one of the targets. Checked when the run starts rather than in
     /// `validate()`, because a job file's options are first checked one by one without the real locations.
     private func checkTargetLimits() throws {
-        let roots = Set(
-            targets.compactMap { location -> String? in
-                if case .glance(let endpoint) = location { return endpoint.root }
-                return nil
-            }
-        )
         try members.check(scope: common)
-        for root in transfer.bandwidthLimits().targets.keys where !roots.contains(root) {
-            throw ReplicatorError.invalidOption("--bwlimit names \(root), which is not one of the targets")
-        }
+        try transfer.checkTargetLimits(targets, naming: "targets")
     }
 
     @OptionGroup(title: "Pruning") var pruning: PruneOptions

@@ -65,15 +65,7 @@ struct SyncCommand: AsyncParsableCommand {
         for location in locations where !seen.insert(location.description).inserted {
             throw ReplicatorError.invalidOption("\(location) is given twice: each region once")
         }
-        let roots = Set(
-            locations.compactMap { location -> String? in
-                if case .glance(let endpoint) = location { return endpoint.root }
-                return nil
-            }
-        )
-        for root in transfer.bandwidthLimits().targets.keys where !roots.contains(root) {
-            throw ReplicatorError.invalidOption("--bwlimit names \(root), which is not one of the regions")
-        }
+        try transfer.checkTargetLimits(locations, naming: "regions")
     }
 
     func run() async throws {

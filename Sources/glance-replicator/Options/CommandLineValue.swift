@@ -50,20 +50,25 @@ enum CommandLineValue {
 /// `--bwlimit RATE` (bytes per second read from the source in the whole run) or `--bwlimit TARGET=RATE`
 /// (bytes per second sent to that target, by its endpoint's root).
 struct BandwidthLimit: Sendable, Hashable {
-    /// The target's endpoint root; nil for the run-wide read limit.
+    /// The target's `ImageLocation.bandwidthKey` (a URL's endpoint root, or `cloud:NAME/REGION`); nil for the
+    /// run-wide read limit.
     var target: String?
     var bytesPerSecond: Int64
 
     @Sendable init(parsing text: String) throws {
         let parts = text.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
         guard let rate = Quantity.bytes(String(parts.last ?? "")) else {
-            throw CommandLineValue.Invalid(description: "not RATE or TARGET=RATE (e.g. 50M, http://edge:9292=5M)")
+            throw CommandLineValue.Invalid(
+                description: "not RATE or TARGET=RATE (e.g. 50M, http://edge:9292=5M, cloud:edge/RegionSeven=5M)"
+            )
         }
         bytesPerSecond = rate
         guard parts.count == 2 else { return }
-        guard case .glance(let endpoint) = try? CommandLineValue.location(String(parts[0])) else {
-            throw CommandLineValue.Invalid(description: "'\(parts[0])' is not a Glance endpoint URL")
+        guard let key = (try? CommandLineValue.location(String(parts[0])))?.bandwidthKey else {
+            throw CommandLineValue.Invalid(
+                description: "'\(parts[0])' is not a Glance endpoint URL or a cloud:NAME/REGION location"
+            )
         }
-        target = endpoint.root
+        target = key
     }
 }

@@ -32,7 +32,8 @@ struct TransferOptions: ParsableArguments {
         help: ArgumentHelp(
             """
             RATE: bytes per second read from SOURCE in the whole run (e.g. 50M); TARGET=RATE: bytes per second \
-            sent to that TARGET (e.g. http://edge-7:9292=5M). Repeatable.
+            sent to that TARGET, named as it is given (e.g. http://edge-7:9292=5M, cloud:edge/RegionSeven=5M). \
+            Repeatable.
             """,
             valueName: "[target=]rate"
         ),
@@ -126,6 +127,15 @@ struct TransferOptions: ParsableArguments {
             if let target = limit.target { targets[target] = limit.bytesPerSecond } else { run = limit.bytesPerSecond }
         }
         return (run, targets)
+    }
+
+    /// Refuses a `--bwlimit TARGET=RATE` that names none of `targets` (a URL, or `cloud:NAME/REGION` as
+    /// written there; a cloud's Glance is not known by its URL before its catalog is read).
+    func checkTargetLimits(_ targets: [ImageLocation], naming role: String) throws {
+        let keys = Set(targets.compactMap(\.bandwidthKey))
+        for key in bandwidthLimits().targets.keys.sorted() where !keys.contains(key) {
+            throw ReplicatorError.invalidOption("--bwlimit names \(key), which is not one of the \(role)")
+        }
     }
 
     func spoolPolicy() throws -> SpoolPolicy {
