@@ -2,7 +2,6 @@ import CatalogDiff
 import Testing
 
 @testable import OpenStackAPI
-@testable import SyncEngine
 
 /// Member ids come from a server's listing and end up as the last segment of a DELETE's URL.
 @Suite("Member ids in URLs")

@@ -1,68 +1,13 @@
 import CatalogDiff
 import Foundation
-import Logging
-import NIOSSL
 import Testing
 
 @testable import OpenStackAPI
-@testable import SyncEngine
-
-private let cloudsYAML = """
-    clouds:
-      replicator:
-        auth:
-          auth_url: http://127.0.0.1:5000
-          username: replicator
-          project_name: demo
-          user_domain_name: Default
-          project_domain_name: Default
-        identity_api_version: 3
-        regions: [region-a, region-b]
-      replicator-appcred:
-        auth_type: v3applicationcredential
-        auth:
-          auth_url: http://127.0.0.1:5000/v3/
-          application_credential_name: replicator-appcred
-          application_credential_secret: appcred-s3cret
-          username: replicator
-          user_domain_name: Default
-        interface: internal
-        regions:
-          - name: region-a
-            values: {}
-      by-id:
-        auth_type: v3applicationcredential
-        auth:
-          auth_url: https://keystone.example/v3
-          application_credential_id: 89b2
-          application_credential_secret: id-s3cret
-        cacert: /etc/ssl/private-ca.pem
-      lab:
-        auth:
-          auth_url: https://lab.example:5000/v3
-          username: u
-          password: lab-s3cret
-          project_id: p1
-        region_name: lab-1
-        verify: false
-      token-only:
-        auth_type: token
-        auth:
-          auth_url: http://127.0.0.1:5000/v3
-          token: gAAAAfixed
-          project_name: demo
-    """
-
-private let secureYAML = """
-    clouds:
-      replicator:
-        auth:
-          password: pw-s3cret
-    """
 
 private func file() throws -> CloudsFile {
-    var file = try CloudsFile.parse(cloudsYAML, path: "/etc/openstack/clouds.yaml")
-    file.merge(secure: try CloudsFile.parse(secureYAML, path: "/etc/openstack/secure.yaml"))
+    var file = try CloudsFile.parse(try cloudsYAML(), path: "/etc/openstack/clouds.yaml")
+    let secure = String(decoding: try testFixture("clouds/secure.yaml"), as: UTF8.self)
+    file.merge(secure: try CloudsFile.parse(secure, path: "/etc/openstack/secure.yaml"))
     return file
 }
 
@@ -226,23 +171,6 @@ struct CloudsFileTests {
         )
     }
 
-    @Test func tlsOptionsReachTheCloudsRequestsNotTheHTTPClient() throws {
-        let path = try writeClouds(cloudsYAML)
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let sessions = try CloudSessions(
-            locations: [.cloud(CloudLocation(name: "lab", region: nil))],
-            token: nil,
-            environment: ["OS_CLIENT_CONFIG_FILE": path],
-            currentDirectory: "/nonexistent"
-        )
-        #expect(sessions.clouds["lab"]?.tls == CloudConfig.TLS(verify: false))
-        #expect(sessions.clouds["lab"]?.tls.configuration?.certificateVerification == CertificateVerification.none)
-        // The run's HTTP client verifies: only the lab cloud's requests carry verify: false.
-        let configuration = sessions.configuration(.replicator, logger: Logger(label: "tls-test"))
-        #expect(configuration.tlsConfiguration == nil)
-        #expect(sessions.urlTLS == .system)
-    }
-
     /// openstacksdk's `verify`: true, false, or the path of a CA bundle; anything else is refused rather than
     /// read as false.
     @Test(arguments: [
@@ -289,26 +217,4 @@ struct CloudsFileTests {
         #expect(error?.message.contains("s3cret") == false)
         #expect(error?.message.contains("\n") == false)
     }
-
-    @Test func missingCACertIsAConfigurationError() throws {
-        let path = try writeClouds(cloudsYAML)
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let error = #expect(throws: ReplicatorError.self) {
-            try CloudSessions(
-                locations: [.cloud(CloudLocation(name: "by-id", region: nil))],
-                token: nil,
-                environment: ["OS_CLIENT_CONFIG_FILE": path],
-                currentDirectory: "/nonexistent"
-            )
-        }
-        #expect(error?.category == .usage)
-        #expect(error?.message == "cacert /etc/ssl/private-ca.pem: no such readable file (cacert or OS_CACERT)")
-    }
-}
-
-/// A clouds.yaml in the temporary directory, for the lookup through OS_CLIENT_CONFIG_FILE.
-private func writeClouds(_ yaml: String) throws -> String {
-    let path = ScratchDirectory.unusedURL("clouds").appendingPathExtension("yaml").path
-    try yaml.write(toFile: path, atomically: true, encoding: .utf8)
-    return path
 }

@@ -3,7 +3,6 @@ import NIOCore
 import Testing
 
 @testable import OpenStackAPI
-@testable import SyncEngine
 
 @Suite("Glance error bodies as one-line messages")
 struct GlanceErrorMessageTests {

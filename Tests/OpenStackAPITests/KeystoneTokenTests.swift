@@ -3,14 +3,6 @@ import Foundation
 import Testing
 
 @testable import OpenStackAPI
-@testable import SyncEngine
-
-/// Real Keystone 30 answers (see Fixtures/keystone): a password token and an application-credential token.
-func keystoneFixture(_ name: String) throws -> Data {
-    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/keystone/\(name)")
-    return try Data(contentsOf: url)
-}
 
 @Suite("Keystone v3 tokens and catalogs")
 struct KeystoneTokenTests {

@@ -1,0 +1,2 @@
+// The helpers of Tests/Support (the Keystone fixtures, ScratchDirectory, ...) in every file here.
+@_exported import TestSupport
