@@ -220,20 +220,13 @@ public enum Replication {
             }
             return client
         }
-        let journal = try options.statePath.map { path throws(ReplicatorError) in try Journal(path: path) }
-        let runID = try await journal?.beginRun(source: source.name, targets: planned.targets.map(\.name))
-        let counters = TransferCounters()
         let work = WorkItem.items(plans: planned.plans, order: options.order, priority: options.priority)
-        let spoolPaths = Set(work.map { options.spool.path(source: source.name, imageID: $0.id) })
-        if options.spool.mode != .never {
-            options.spool.removeStale(keeping: spoolPaths, logger: logger)
-        }
-        let context = CopyContext(
+        let context = try await CopyContext.begin(
             options: options,
-            journal: journal,
-            runID: runID,
-            spoolPaths: spoolPaths,
-            counters: counters
+            source: source.name,
+            targets: planned.targets.map(\.name),
+            spoolPaths: Set(work.map { options.spool.path(source: source.name, imageID: $0.id) }),
+            logger: logger
         )
         let pullFrom = try await glanceDownloadSources(
             source: sourceLocation,
@@ -276,16 +269,12 @@ public enum Replication {
             apply: true,
             logger
         )
-        report.bytesRead = counters.bytesRead
+        report.bytesRead = context.counters.bytesRead
         report.interruptedBy = options.stop?.signalName
-        if let journal, let runID {
-            try await journal.finishRun(
-                runID,
-                outcomes: report.targets.flatMap(\.images).map { ($0.action, $0.result) },
-                interrupted: report.interruptedBy != nil,
-                bytesRead: counters.bytesRead
-            )
-        }
+        try await context.finish(
+            outcomes: report.targets.flatMap(\.images).map { ($0.action, $0.result) },
+            interrupted: report.interruptedBy != nil
+        )
     }
 
     /// For each target, where its `glance-download` import pulls from, or nil where the bytes go through this

@@ -161,23 +161,18 @@ public enum Sync {
         }
         let plans = lanes.plans.map { CatalogPlan(images: $0) }
         let work = WorkItem.items(plans: plans, order: options.order, priority: options.priority)
-        let journal = try options.statePath.map { path throws(ReplicatorError) in try Journal(path: path) }
-        let runID = try await journal?.beginRun(source: "sync", targets: names)
-        let counters = TransferCounters()
-        let spoolPaths = Set(
-            work.compactMap { item in
-                item.copies.first.map { options.spool.path(source: transfers[$0.target].source.name, imageID: item.id) }
-            }
-        )
-        if options.spool.mode != .never {
-            options.spool.removeStale(keeping: spoolPaths, logger: logger)
-        }
-        let context = CopyContext(
+        let context = try await CopyContext.begin(
             options: options,
-            journal: journal,
-            runID: runID,
-            spoolPaths: spoolPaths,
-            counters: counters
+            source: "sync",
+            targets: names,
+            spoolPaths: Set(
+                work.compactMap { item in
+                    item.copies.first.map {
+                        options.spool.path(source: transfers[$0.target].source.name, imageID: item.id)
+                    }
+                }
+            ),
+            logger: logger
         )
         let execution = await Replication.execute(
             work,
@@ -196,16 +191,12 @@ public enum Sync {
             report.images[row].cells[region].result = result.result
             report.images[row].cells[region].error = result.error
         }
-        report.bytesRead = counters.bytesRead
+        report.bytesRead = context.counters.bytesRead
         report.interruptedBy = options.stop?.signalName
-        if let journal, let runID {
-            try await journal.finishRun(
-                runID,
-                outcomes: report.images.flatMap(\.cells).map { ($0.action, $0.result) },
-                interrupted: report.interruptedBy != nil,
-                bytesRead: counters.bytesRead
-            )
-        }
+        try await context.finish(
+            outcomes: report.images.flatMap(\.cells).map { ($0.action, $0.result) },
+            interrupted: report.interruptedBy != nil
+        )
         return report
     }
 }
