@@ -127,15 +127,17 @@ enum HTMLReport {
         ul { margin: 0; padding-left: 16px; } .error, .result.failed { color: #b00020; font-weight: 600; }
         .warn { background: #fff4e0; border: 1px solid #e0a040; padding: 6px 10px; border-radius: 4px; }
         .badge { border-radius: 10px; padding: 1px 8px; font-size: 12px; background: #e8ebf0; white-space: nowrap; }
-        .in_sync { border-left-color: #2e7d32; } tr.in_sync .badge { background: #dff0e0; }
-        .missing { border-left-color: #1565c0; } tr.missing .badge { background: #dde9f8; }
-        .metadata_drift { border-left-color: #ef8f00; } tr.metadata_drift .badge { background: #fdebd0; }
-        .data_conflict { border-left-color: #b00020; } tr.data_conflict .badge { background: #f8d7dc; }
-        .extra { border-left-color: #6a1b9a; } tr.extra .badge { background: #ecdff3; }
-        .same_content_other_id { border-left-color: #00838f; } tr.same_content_other_id .badge { background: #d8f0f2; }
-        .status_drift { border-left-color: #c62828; } tr.status_drift .badge { background: #fbe0e0; }
-        .deactivated_at_source { border-left-color: #5d4037; } tr.deactivated_at_source .badge { background: #ece3df; }
-        .no_data { border-left-color: #9e9e9e; } tr.no_data .badge { background: #eeeeee; }
+        .in_sync { border-left-color: #2e7d32; } .in_sync .badge { background: #dff0e0; }
+        .missing { border-left-color: #1565c0; } .missing .badge { background: #dde9f8; }
+        .metadata_drift { border-left-color: #ef8f00; } .metadata_drift .badge { background: #fdebd0; }
+        .data_conflict { border-left-color: #b00020; } .data_conflict .badge { background: #f8d7dc; }
+        .extra { border-left-color: #6a1b9a; } .extra .badge { background: #ecdff3; }
+        .same_content_other_id { border-left-color: #00838f; } .same_content_other_id .badge { background: #d8f0f2; }
+        .status_drift { border-left-color: #c62828; } .status_drift .badge { background: #fbe0e0; }
+        .deactivated_at_source { border-left-color: #5d4037; } .deactivated_at_source .badge { background: #ece3df; }
+        .no_data { border-left-color: #9e9e9e; } .no_data .badge { background: #eeeeee; }
+        .origin .badge { background: #d7ecd9; } .orphaned .badge { background: #ecdff3; }
+        .deactivated_at_origin .badge { background: #ece3df; } .unreachable .badge { background: #f8d7dc; }
         .bytes { border-left-color: #455a64; }
         </style>
         </head>
