@@ -101,8 +101,11 @@ struct DumpTests {
         let plan = try CLIRunner.run(["replicate", "dir:\(dump.path)", b.root, "--dry-run", "--format", "json"])
         #expect(plan.status == 1)
         #expect(try plan.summary()["missing"] == 3)
-        let load = try CLIRunner.run(["load", "dir:\(dump.path)", b.root, "--format", "json"])
+        let load = try CLIRunner.run(["load", "dir:\(dump.path)", b.root, "--concurrency", "3", "--format", "json"])
         #expect(load.status == 0, "stderr: \(load.stderr)")
+        // Loads go through replicate's scheduler: the target's overload limit starts at --concurrency.
+        let target = (try load.json()["targets"] as? [[String: Any]])?.first
+        #expect(target?["lowest_upload_limit"] as? Int == 3, "\(target ?? [:])")
         for image in images.values {
             #expect(try await b.data(image.id) == image.data)
             let copy = try #require(try await b.image(image.id))
