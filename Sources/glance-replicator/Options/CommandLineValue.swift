@@ -48,7 +48,7 @@ enum CommandLineValue {
 }
 
 /// `--bwlimit RATE` (bytes per second read from the source in the whole run) or `--bwlimit TARGET=RATE`
-/// (bytes per second sent to that target, by its endpoint's root).
+/// (bytes per second sent to that target, named as it is given: a URL, or `cloud:NAME/REGION`).
 struct BandwidthLimit: Sendable, Hashable {
     /// The target's `ImageLocation.bandwidthKey` (a URL's endpoint root, or `cloud:NAME/REGION`); nil for the
     /// run-wide read limit.
