@@ -118,6 +118,23 @@ extension ReplicationTests {
             try await expectTheNextRunCompletes(test)
         }
 
+        /// A journal that cannot be created where `--state` points (here /proc, where no file can be made,
+        /// not even by root).
+        @Test func aJournalThatCannotBeCreatedStopsTheRunBeforeItWritesAnything() async throws {
+            let test = try await makeCase("journal-cannot-open", size: 50_000)
+            defer { test.scratch.remove() }
+            let journal = "/proc/\(getpid())/state.sqlite"
+            let run = try CLIRunner.run(["replicate", a.root, b.root, "--state", journal])
+            #expect(run.status == 4, "stderr: \(run.stderr)")
+            let lines = run.stderr.split(separator: "\n").filter { $0.contains("error") }
+            #expect(lines.count == 1, "one line: \(run.stderr)")
+            for phrase in [journal, "cannot open it", "give --state a path"] {
+                #expect(lines.first?.contains(phrase) == true, "\(phrase) in: \(run.stderr)")
+            }
+            #expect(try await b.allImages().isEmpty, "nothing is written into a region before the journal is")
+            try await expectTheNextRunCompletes(test)
+        }
+
         @Test func aJournalItsDiskRefusesStopsTheRunBeforeItWritesAnything() async throws {
             let test = try await makeCase("journal-full", size: 100_000)
             defer { test.scratch.remove() }

@@ -77,13 +77,21 @@ public actor Journal {
             do {
                 try OwnFile.createFolder(directory)
             } catch {
-                throw .journal(path, "cannot create its directory: \(error.localizedDescription)")
+                throw .journal(
+                    path,
+                    "cannot create its directory: \(error.localizedDescription) (\(SQLiteDatabase.writableAdvice))"
+                )
             }
         }
         // Created here, 0600 and not through a link, so that SQLite (which gives its -wal and -shm files the
         // database's permissions) never makes a world-readable journal.
         let descriptor = OwnFile.open(path, O_RDWR | O_CREAT)
-        guard descriptor >= 0 else { throw .journal(path, "cannot open it: \(String(cString: strerror(errno)))") }
+        guard descriptor >= 0 else {
+            throw .journal(
+                path,
+                "cannot open it: \(String(cString: strerror(errno))) (\(SQLiteDatabase.writableAdvice))"
+            )
+        }
         close(descriptor)
         self.path = path
         database = try SQLiteDatabase(path: path)

@@ -35,7 +35,11 @@ final class SQLiteDatabase {
         let access = readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
         let flags = access | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_NOFOLLOW
         guard sqlite3_open_v2(path, &handle, flags, nil) == SQLITE_OK, let handle else {
-            let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            var message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            if let handle, sqlite3_system_errno(handle) != 0 {
+                message += ": \(String(cString: strerror(sqlite3_system_errno(handle))))"
+                message += " (\(Self.writableAdvice))"
+            }
             sqlite3_close(handle)
             throw .journal(path, "cannot open it: \(message)")
         }
@@ -48,6 +52,9 @@ final class SQLiteDatabase {
     deinit {
         sqlite3_close_v2(handle)
     }
+
+    /// What to do about a journal that cannot be created or written where it is.
+    static let writableAdvice = "give --state a path this user can write"
 
     /// How long a statement waits for a lock another process holds before it fails, in seconds.
     static let busyTimeout = 10
@@ -112,6 +119,8 @@ final class SQLiteDatabase {
             detail +=
                 " (another process held it for \(Self.busyTimeout) s: another glance-replicator run with the same "
                 + "--state, or a program reading it; run again once it is done)"
+        case SQLITE_READONLY:
+            detail += " (its file or file system is read-only: \(Self.writableAdvice))"
         case SQLITE_FULL, SQLITE_IOERR:
             if system != 0 { detail += ": \(String(cString: strerror(system)))" }
             if code & 0xff == SQLITE_FULL || [ENOSPC, EFBIG, EDQUOT].contains(system) {
