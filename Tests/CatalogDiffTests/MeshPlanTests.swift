@@ -343,6 +343,31 @@ struct MeshPlanTests {
         #expect(row.holder == 0)
     }
 
+    // MARK: untrusted records
+
+    /// A record whose id is not a UUID (or whose size is out of range), as the parser marks it: reported
+    /// `invalid` wherever it is held, and never copied, repaired, deactivated or deleted anywhere, whichever
+    /// region holds it natively or as a copy.
+    @Test(arguments: ["../../v2/images", "x?y", "0f3e"])
+    func anInvalidRecordIsNeverActedOn(id: String) throws {
+        let native = activeImage(id).validated()
+        #expect(native.invalidity != nil)
+        var orphan = Self.copy(activeImage(id, status: ImageStatus.active), from: 0).validated()
+        orphan.properties["os_distro"] = "edited"
+        for listings in [[[native], [], []], [[], [orphan], []], [[native], [orphan], [orphan]]] as [[[ImageRecord]?]] {
+            let mesh = Self.plan(listings, options: MeshOptions(prune: true))
+            let row = try #require(mesh.images.first)
+            #expect(row.cells.allSatisfy { !$0.action.isWork }, "\(Self.actions(row))")
+            #expect(row.holder == nil)
+            for (region, listing) in listings.enumerated() {
+                #expect(row.cells[region].state == (listing?.isEmpty == false ? .invalid : .absent))
+            }
+        }
+        let report = SyncReport(plan: Self.plan([[native], [], []]), dryRun: true, errors: [nil, nil, nil])
+        #expect(report.images.first?.cells.first?.error?.contains("not a UUID") == true)
+    }
+
+    // MARK: scope
     // MARK: scope
 
     @Test(arguments: [

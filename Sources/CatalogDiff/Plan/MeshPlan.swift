@@ -177,6 +177,9 @@ public enum MeshCellState: String, Sendable, Hashable, Encodable, CaseIterable {
     case absent
     /// The region could not be listed this run.
     case unreachable
+    /// A record never acted on anywhere: its id is not a UUID, or its size is out of range (as `replicate`'s
+    /// `invalid`; the report's `error` says which).
+    case invalid
 }
 
 /// One image in one region: the matrix's cell.
@@ -271,6 +274,7 @@ private struct RowContext {
     let options: MeshOptions
 
     func row(id: String, records: [ImageRecord?]) -> MeshImagePlan? {
+        if records.contains(where: { $0?.invalidity != nil }) { return invalidRow(id: id, records: records) }
         let natives = records.indices.filter { records[$0].map { Provenance.origin(of: $0) == nil } ?? false }
         if natives.isEmpty { return copiesOnly(id: id, records: records) }
         // An origin is active, or deactivated (its copies are then deactivated too, and no more are made).
@@ -360,6 +364,19 @@ private struct RowContext {
             }
         let action = state == .deactivatedAtOrigin ? .none : plan.action
         return MeshCell(state: state, action: action, record: copy, changes: plan.changes)
+    }
+
+    /// An image one of whose records is invalid: reported where it is held, never copied, repaired or deleted
+    /// anywhere (its id never becomes a URL, a file name or a journal key).
+    private func invalidRow(id: String, records: [ImageRecord?]) -> MeshImagePlan? {
+        guard let first = records.first(where: { $0 != nil }) ?? nil else { return nil }
+        var row = MeshImagePlan(id: id, name: first.name, bytes: 0, cells: [])
+        row.cells = regions.indices.map { index in
+            guard regions[index].images != nil else { return MeshCell(state: .unreachable, action: .none) }
+            guard let record = records[index] else { return MeshCell(state: .absent, action: .none) }
+            return MeshCell(state: .invalid, action: .ignore, record: record)
+        }
+        return row
     }
 
     /// An image no region holds natively: every record is a copy.

@@ -69,6 +69,7 @@ public struct SyncReport: Sendable, Hashable, Encodable {
                             state: cell.state,
                             action: cell.action,
                             result: .unexecuted(cell.action),
+                            error: cell.record?.invalidity?.description,
                             changes: cell.changes,
                             sameContentAs: cell.sameContentAs
                         )
@@ -272,6 +273,7 @@ extension MeshCellState {
         case .dataConflict: .dataConflict
         case .sameContentOtherID: .sameContentOtherID
         case .orphaned: .extra
+        case .invalid: .invalid
         }
     }
 }

@@ -13,22 +13,27 @@ extension RunOutcome {
         for region in unlisted {
             ExitStatus.printError("\(region.region) could not be listed: \(region.error ?? "unknown error")")
         }
+        let invalid = invalidRecords(report.asReport.targets.flatMap(\.images))
         let failed = cells.filter { $0.result == .failed }.count
         let conflicts = report.images.filter { $0.cells.contains { $0.action == .conflict } }.count
         let refused = report.regions.contains { $0.pruneRefused != nil }
         if report.dryRun, unlisted.isEmpty {
+            if invalid { throw ExitStatus.Finished(code: ExitStatus.imagesFailed) }
             if cells.contains(where: \.action.isWork) {
                 throw ExitStatus.Finished(code: ExitStatus.differences)
             }
             return
         }
-        guard failed + conflicts + unlisted.count > 0 || refused else { return }
+        guard failed + conflicts + unlisted.count > 0 || refused || invalid else { return }
         var parts: [String] = []
         if !unlisted.isEmpty { parts.append("\(unlisted.count) regions not listed (nothing deleted for their images)") }
         if failed > 0 { parts.append("\(failed) failed") }
         if conflicts > 0 { parts.append("\(conflicts) images in data_conflict (never overwritten)") }
         if refused { parts.append("--prune deleted nothing in some region (over --max-delete)") }
-        ExitStatus.printError(parts.joined(separator: ", ") + "; the rest is done, see the report")
+        // Invalid records have their own line (`invalidRecords`).
+        if !parts.isEmpty {
+            ExitStatus.printError(parts.joined(separator: ", ") + "; the rest is done, see the report")
+        }
         throw ExitStatus.Finished(code: ExitStatus.imagesFailed)
     }
 }
