@@ -110,7 +110,7 @@ public struct CatalogPlan: Sendable, Hashable {
             return ImagePlan(id: source.id, state: .invalid, action: .ignore, source: source, target: target)
         }
         let deactivated = source.status == ImageStatus.deactivated
-        guard source.status == ImageStatus.active || deactivated else {
+        guard ImageStatus.hasSettledData(source.status) else {
             // Queued, importing, or an import that failed: nothing to copy yet, whatever the target holds.
             return ImagePlan(id: source.id, state: .noData, action: .ignore, source: source, target: target)
         }

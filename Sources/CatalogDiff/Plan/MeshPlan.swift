@@ -345,8 +345,7 @@ private struct RowContext {
     /// Whether a native record can be its image's origin this run: in scope, and active or deactivated
     /// (an image without data yet has nothing to give its copies).
     private static func isOrigin(_ record: ImageRecord, in scope: ImageScope) -> Bool {
-        (record.status == ImageStatus.active || record.status == ImageStatus.deactivated)
-            && scope.reportsSource(record)
+        ImageStatus.hasSettledData(record.status) && scope.reportsSource(record)
     }
 
     /// A copy against its origin's record, as `replicate` compares a target's image with the source's.

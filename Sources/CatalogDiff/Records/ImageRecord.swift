@@ -224,4 +224,10 @@ public enum ImageStatus {
     public static let deleted = "deleted"
     /// Statuses of images that are gone or going (`killed` is v1's).
     public static let gone: Set<String> = [pendingDelete, deleted, "killed"]
+
+    /// Whether an image with this status has its data for good: `active`, or `deactivated` (the data kept,
+    /// its download withheld). Only such an image is copied from, and its status replicated.
+    public static func hasSettledData(_ status: String) -> Bool {
+        status == active || status == deactivated
+    }
 }
