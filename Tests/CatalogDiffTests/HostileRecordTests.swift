@@ -65,6 +65,44 @@ struct HostileRecordTests {
         #expect(report?.error?.contains("not a UUID") == true)
     }
 
+    /// A target record the tool never acts on is no twin of a missing image, however its hashes match: a
+    /// crafted id (or an absurd size) claiming the data of an image would otherwise keep it from being copied,
+    /// in `replicate` and in `sync` alike, and be named in the report as holding it.
+    @Test(arguments: [
+        ImageRecord(id: "../../x", size: 4, checksum: "c", osHashAlgo: "sha512", osHashValue: "h"),
+        ImageRecord(id: uuid + "#x", size: 4, checksum: "c", osHashAlgo: "sha512", osHashValue: "h"),
+    ])
+    func anInvalidRecordIsNeverTheTwinOfAMissingImage(claimant: ImageRecord) throws {
+        let wanted = ImageRecord(id: uuid, size: 4, checksum: "c", osHashAlgo: "sha512", osHashValue: "h")
+        let twin = ImageRecord(id: "bbbbbbbb-1111-4111-8111-111111111111", size: 4, checksum: "c")
+        let alone = CatalogPlan(
+            source: [wanted],
+            target: [claimant.validated()],
+            scope: ImageScope(),
+            rules: FieldRules()
+        )
+        let image = try #require(alone.images.first { $0.id == uuid })
+        #expect(image.state == .missing && image.action == .copy && image.sameContentAs == nil)
+        // Beside a valid twin, the valid one is named, whichever id sorts first.
+        let both = CatalogPlan(
+            source: [wanted],
+            target: [claimant.validated(), twin],
+            scope: ImageScope(),
+            rules: FieldRules()
+        )
+        #expect(both.images.first { $0.id == uuid }?.sameContentAs == twin.id)
+        let mesh = MeshPlan(
+            regions: [
+                MeshRegion(name: "a", provenance: "a", images: [wanted]),
+                MeshRegion(name: "b", provenance: "b", images: [claimant.validated()]),
+            ],
+            scope: ImageScope(),
+            rules: FieldRules()
+        )
+        let row = try #require(mesh.images.first { $0.id == uuid })
+        #expect(row.cells[1].state == .missing && row.cells[1].action == .copy && row.cells[1].sameContentAs == nil)
+    }
+
     @Test func sumsOfSizesNeverTrap() {
         let huge = (0..<4).map { index in
             ImageRecord(

@@ -101,6 +101,8 @@ final class HostileGlance: Sendable {
     /// The paths of every DELETE received.
     var deletes: [String] { requests.filter { $0.method == .DELETE }.map { String($0.path) } }
     func image(_ id: String) -> HostileImage? { state.withLockedValue { $0.images[id] } }
+    /// The ids it holds, in the order it lists them.
+    var ids: [String] { state.withLockedValue { $0.order } }
     func stop() async throws { try await staged.stop() }
 
     // MARK: answers

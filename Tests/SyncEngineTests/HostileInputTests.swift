@@ -38,6 +38,24 @@ private func replicate(
     )
 }
 
+/// A run of `sync` over hostile Glances, in-process, as the CLI runs it.
+private func sync(_ regions: [HostileGlance]) async throws -> SyncReport {
+    var options = ReplicationOptions(
+        mode: .replicate(dryRun: false),
+        scope: ImageScope(),
+        rules: FieldRules(),
+        token: "staged-token",
+        concurrency: 2,
+        spool: SpoolPolicy(mode: .never, directory: "", maxBytes: nil)
+    )
+    options.environment = [:]
+    return try await Sync.run(
+        regions: try regions.map { try ImageLocation(parsing: "127.0.0.1:\($0.port)") },
+        options: options,
+        logger: Logger(label: "hostile-glance-test")
+    )
+}
+
 private func withHostilePair(
     source images: [HostileImage],
     target held: [HostileImage],
@@ -98,6 +116,56 @@ struct HostileInputTests {
                 #expect(!request.uri.contains("#") && !request.uri.contains("..") && !request.uri.contains("%23"))
             }
         }
+    }
+
+    /// `sync` over three regions, one of which lists crafted ids and absurd sizes, another holding one of the
+    /// crafted ids too: the valid image reaches every region; a crafted record is reported where it is held,
+    /// and nowhere copied, repaired or deleted; no request on any region is built from it.
+    @Test func syncNeverActsOnAnInvalidRecordInAnyRegion() async throws {
+        let crafted = [
+            HostileImage(id: nativeID + "#x", name: "points at another image"),
+            HostileImage(id: "../../x", name: "climbs out of folders"),
+            HostileImage(id: nativeID + "/file", name: "adds a segment"),
+            HostileImage(id: "cccccccc-3333-4333-8333-333333333333", size: Int64.max),
+        ]
+        let a = try await HostileGlance.start(crafted + [HostileImage(id: copiedID, name: "valid")])
+        let b = try await HostileGlance.start([HostileImage(id: "../../x", name: "held twice")])
+        let c = try await HostileGlance.start([])
+        let regions = [a, b, c]
+        do {
+            let report = try await sync(regions)
+            let rows = Dictionary(uniqueKeysWithValues: report.images.map { ($0.id, $0) })
+            // The valid image: copied from its origin to the two others.
+            let valid = try #require(rows[copiedID])
+            #expect(valid.origin == report.regions[0].region)
+            #expect(valid.cells.dropFirst().allSatisfy { $0.result == .done }, "\(valid.cells)")
+            #expect(b.image(copiedID) != nil && c.image(copiedID) != nil)
+            // Each crafted record: invalid where held, nothing planned anywhere.
+            for image in crafted {
+                let row = try #require(rows[image.id])
+                for (index, cell) in row.cells.enumerated() {
+                    let held = regions[index].ids.contains(image.id)
+                    #expect(cell.state == (held ? .invalid : .absent), "\(image.id) in region \(index)")
+                    #expect(!cell.action.isWork && cell.result != .done)
+                    if held { #expect(cell.error?.isEmpty == false) }
+                }
+            }
+            // What the regions hold afterwards: their own records, and the valid copy; nothing deleted.
+            #expect(a.ids.sorted() == (crafted.map(\.id) + [copiedID]).sorted())
+            #expect(b.ids.sorted() == ["../../x", copiedID].sorted())
+            #expect(c.ids == [copiedID])
+            for region in regions {
+                #expect(region.deletes.isEmpty)
+                for request in region.requests {
+                    #expect(!request.uri.contains("#") && !request.uri.contains("..") && !request.uri.contains("%23"))
+                    #expect(!request.uri.contains("cccccccc-3333"), "\(request.method) \(request.uri)")
+                }
+            }
+        } catch {
+            for region in regions { try? await region.stop() }
+            throw error
+        }
+        for region in regions { try await region.stop() }
     }
 
     @Test func aDumpOfCraftedIDsWritesNothingOutsideItsFolder() async throws {

@@ -305,6 +305,9 @@ struct ContentIndex {
         } else if let hash = candidate.osHashValue {
             matches += byMultihash[Self.key(hash)] ?? []
         }
+        // A record the tool never acts on (`invalidity`: an id that is not a UUID, an absurd size) is no twin
+        // either: its claimed hashes would keep a valid image from being copied, and its id would be reported.
+        guard !matches.isEmpty, candidate.invalidity == nil else { return [] }
         return matches.filter {
             candidate.id != images[$0].id && DataComparison(source: images[$0], target: candidate) == .same
         }
