@@ -24,6 +24,7 @@ struct CommandLineTests {
         (["compare", "cloud:no-such-cloud/r1", "http://127.0.0.1:2"], "cloud 'no-such-cloud' is not"),
         (["compare", "127.0.0.1:1", "127.0.0.1:2", "--visibility", "pubic"], "'pubic' is not one of"),
         (["compare", "127.0.0.1:1", "127.0.0.1:2", "--format", "yaml"], "yaml"),
+        (["replicate", "127.0.0.1:1", "127.0.0.1:2", "--spool-max-age", "soon"], "--spool-max-age"),
         (["replicate", "127.0.0.1:1"], "Missing expected argument"),
         (["frobnicate"], "Unexpected argument"),
     ])
@@ -38,7 +39,7 @@ struct CommandLineTests {
     @Test func helpTeachesWithExamples() throws {
         let result = try CLIRunner.run(["replicate", "--help"])
         #expect(result.status == 0)
-        for needle in ["--dry-run", "--visibility", "--format", "--token", "--dontreplicate", "Examples:", "livecopy"] {
+        for needle in ["--dry-run", "--visibility", "--format", "--token", "--dontreplicate", "--spool-max-age", "Examples:", "livecopy"] {
             #expect(result.stdout.contains(needle), "help lacks \(needle)")
         }
         let root = try CLIRunner.run(["--help"])

@@ -415,9 +415,37 @@ extension ReplicationTests {
             #expect(try await c.data(id) == data)
         }
 
+        /// Spool files left by earlier runs (an image gone from its source, a copy never resumed) are deleted by the
+        /// next run once no run has touched them for 7 days, or for `--spool-max-age`; younger ones are kept.
+        @Test func spoolFilesOlderThanTheMaxAgeAreDeleted() async throws {
+            let (id, data) = try await seed(size: 300_000, name: "max-age")
+            let state = stateArguments()
+            let folder = state[state.firstIndex(of: "--spool")! + 1] + "/left-by-earlier-runs"
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            let ages: [String: TimeInterval] = [
+                "three-hours.part": 3 * 3600, "one-hour.part": 3600, "six-days.part": 6 * 86400,
+            ]
+            for (name, age) in ages {
+                let path = "\(folder)/\(name)"
+                try Data("left".utf8).write(to: URL(fileURLWithPath: path))
+                try FileManager.default.setAttributes([.modificationDate: Date() - age], ofItemAtPath: path)
+            }
+            func left() throws -> Set<String> { Set(try FileManager.default.contentsOfDirectory(atPath: folder)) }
+            // The default, 7 days: all kept.
+            let first = try CLIRunner.run(["replicate", a.root, b.root] + state)
+            #expect(first.status == 0, "stderr: \(first.stderr)")
+            #expect(try left() == Set(ages.keys))
+            #expect(try await b.data(id) == data)
+            // Two hours: those older go, the younger one stays.
+            let second = try CLIRunner.run(["replicate", a.root, b.root, "--spool-max-age", "2h"] + state)
+            #expect(second.status == 0, "stderr: \(second.stderr)")
+            #expect(try left() == ["one-hour.part"])
+        }
+
         @Test func badLimitsAreUsageErrors() throws {
             for arguments in [
                 ["--bwlimit", "fast"], ["--max-duration", "soon"], ["--spool-max", "-1"], ["--order", "random"],
+                ["--spool-max-age", "0"], ["--spool-max-age", "a week"],
             ] {
                 let run = try CLIRunner.run(["replicate", a.root, b.root] + arguments)
                 #expect(run.status == 2, "\(arguments): \(run.stderr)")

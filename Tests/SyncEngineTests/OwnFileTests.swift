@@ -44,11 +44,19 @@ struct OwnFileTests {
         #expect(try String(contentsOfFile: victim, encoding: .utf8) == "keep me")
     }
 
-    @Test func staleSpoolFilesAreRemovedByAgeExceptHeldOrWantedOnes() throws {
-        let spool = SpoolPolicy(mode: .auto, directory: "\(folder)/spool", maxBytes: nil)
+    /// Older than the age (the default, 7 days, or `--spool-max-age`'s), neither held nor wanted: deleted.
+    @Test(arguments: [SpoolPolicy.defaultStaleAge, 2 * 3600] as [TimeInterval])
+    func staleSpoolFilesAreRemovedByAgeExceptHeldOrWantedOnes(age: TimeInterval) throws {
+        var spool = SpoolPolicy(mode: .auto, directory: "\(folder)/spool", maxBytes: nil)
+        spool.staleAge = age
         let paths = ["old", "recent", "held", "wanted"].map { "\(folder)/spool/abc/\($0).part" }
         for path in paths { _ = try SpoolFile(path: path) }
-        let old = Date().addingTimeInterval(-SpoolPolicy.staleAge - 3600)
+        // "recent": younger than the age by an hour.
+        try FileManager.default.setAttributes(
+            [.modificationDate: Date().addingTimeInterval(-age + 3600)],
+            ofItemAtPath: paths[1]
+        )
+        let old = Date().addingTimeInterval(-age - 3600)
         for path in [paths[0], paths[2], paths[3]] {
             try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: path)
         }

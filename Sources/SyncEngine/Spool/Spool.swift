@@ -16,6 +16,9 @@ public struct SpoolPolicy: Sendable, Hashable {
     public var directory: String
     /// The most disk the spool files of a run may take; an image larger than this is streamed instead.
     public var maxBytes: Int64?
+    /// How long a spool file no run touches is kept (`--spool-max-age`): an image that vanished from its source,
+    /// or a partial download no later run resumed, is deleted by the first run after its file is this old.
+    public var staleAge: TimeInterval = SpoolPolicy.defaultStaleAge
 
     public init(mode: Mode, directory: String, maxBytes: Int64?) {
         self.mode = mode

@@ -6,12 +6,12 @@ import Glibc
 #endif
 
 extension SpoolPolicy {
-    /// How long a spool file no run touches is kept: an image that vanished from its source, or a partial
-    /// download no later run resumed, is deleted once its file is this old (by modification time).
-    public static let staleAge: TimeInterval = 7 * 24 * 3600
+    /// How long a spool file no run touches is kept unless `--spool-max-age` says otherwise.
+    public static let defaultStaleAge: TimeInterval = 7 * 24 * 3600
 
-    /// Deletes the stale `.part` files under the spool folder, except `keeping` (this run's images) and
-    /// files another process holds (its lock); returns the paths deleted.
+    /// Deletes the stale `.part` files under the spool folder (older than `staleAge`, by modification time),
+    /// except `keeping` (this run's images) and files another process holds (its lock); returns the paths
+    /// deleted.
     @discardableResult
     func removeStale(keeping: Set<String>, now: Date = Date(), logger: Logger) -> [String] {
         guard let walker = FileManager.default.enumerator(atPath: directory) else { return [] }
@@ -22,7 +22,7 @@ extension SpoolPolicy {
             var info = stat()
             guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
             let modified = Date(timeIntervalSince1970: TimeInterval(info.st_mtim.tv_sec))
-            guard now.timeIntervalSince(modified) > Self.staleAge else { continue }
+            guard now.timeIntervalSince(modified) > staleAge else { continue }
             let descriptor = OwnFile.open(path, O_RDONLY)
             guard descriptor >= 0 else { continue }
             defer { close(descriptor) }

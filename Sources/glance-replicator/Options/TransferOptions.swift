@@ -28,6 +28,19 @@ struct TransferOptions: ParsableArguments {
     var spoolMax: Int64?
 
     @Option(
+        name: .customLong("spool-max-age"),
+        help: ArgumentHelp(
+            """
+            Delete spool files no run has touched for DURATION (default 7d; e.g. 2d, 36h): partial downloads \
+            of images gone from their source, or never resumed. Files a running copy holds are never deleted.
+            """,
+            valueName: "duration"
+        ),
+        transform: CommandLineValue.duration
+    )
+    var spoolMaxAge: Double?
+
+    @Option(
         name: .long,
         help: ArgumentHelp(
             """
@@ -150,6 +163,7 @@ struct TransferOptions: ParsableArguments {
             }
         }
         policy.maxBytes = spoolMax
+        policy.staleAge = spoolMaxAge ?? SpoolPolicy.defaultStaleAge
         return policy
     }
 
