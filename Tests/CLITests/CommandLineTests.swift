@@ -39,7 +39,10 @@ struct CommandLineTests {
     @Test func helpTeachesWithExamples() throws {
         let result = try CLIRunner.run(["replicate", "--help"])
         #expect(result.status == 0)
-        for needle in ["--dry-run", "--visibility", "--format", "--token", "--dontreplicate", "--spool-max-age", "Examples:", "livecopy"] {
+        for needle in [
+            "--dry-run", "--visibility", "--format", "--token", "--dontreplicate", "--spool-max-age", "Examples:",
+            "livecopy",
+        ] {
             #expect(result.stdout.contains(needle), "help lacks \(needle)")
         }
         let root = try CLIRunner.run(["--help"])
