@@ -66,6 +66,42 @@ struct HostileDumpTests {
         #expect(!size.stdout.contains(Self.escape))
     }
 
+    /// `sync`'s matrix shows the same server strings (names, ids, changed values) made inert: a name forges no
+    /// summary line of a region, and no escape sequence reaches the terminal.
+    @Test func syncsMatrixShowsControlCharactersEscaped() throws {
+        let scratch = try ScratchDirectory("hostile")
+        defer { scratch.remove() }
+        let a = try dump(
+            [record(offlineID("1"), name: Self.hostileName, extra: ["os_distro": "\u{1B}]0;title\u{07}"])],
+            in: scratch,
+            named: "a"
+        )
+        let b = try dump(
+            [
+                record(
+                    offlineID("1"),
+                    name: Self.hostileName,
+                    extra: ["os_distro": "x", "glance_replicator_source": a]
+                )
+            ],
+            in: scratch,
+            named: "b"
+        )
+        let table = try CLIRunner.run(["sync", a, b, "--dry-run"])
+        #expect(table.status == 1, "stderr: \(table.stderr)")
+        for bad in [Self.escape, "\u{07}", "\u{202E}", "\u{9B}"] {
+            #expect(!table.stdout.contains(bad))
+            #expect(!table.stderr.contains(bad))
+        }
+        #expect(table.stdout.contains("\\u{1B}]52;c;SGVsbG8=\\u{7}evil"), "stdout: \(table.stdout)")
+        #expect(table.stdout.contains("os_distro: \"x\" -> \"\\u{1B}]0;title\\u{7}\""))
+        // Two regions, two summary lines: the name's newline forged none.
+        let summaries = table.stdout.split(separator: "\n").filter {
+            $0.hasPrefix("summary:") || $0.hasPrefix("R1 summary:") || $0.hasPrefix("R2 summary:")
+        }
+        #expect(summaries.count == 2, "stdout: \(table.stdout)")
+    }
+
     @Test func theHTMLReportEscapesByScalarAndForbidsScripts() throws {
         let scratch = try ScratchDirectory("hostile")
         defer { scratch.remove() }

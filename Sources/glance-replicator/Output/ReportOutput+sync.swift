@@ -27,11 +27,13 @@ extension ReportOutput {
     }
 
     static func table(_ report: SyncReport) -> String {
+        // Every server-supplied string is made inert (`TerminalText`): a name must not forge a line.
+        let inert = TerminalText.inert
         let labels = regionLabels(report)
         var out = ""
         for (label, region) in zip(labels, report.regions) {
-            out += "\(label): \(region.region)"
-            if !region.listed { out += " (not listed: \(region.error ?? "unknown error"))" }
+            out += "\(label): \(inert(region.region))"
+            if !region.listed { out += " (not listed: \(inert(region.error ?? "unknown error")))" }
             out += "\n"
         }
         out += "\n"
@@ -40,7 +42,7 @@ extension ReportOutput {
         } else {
             let header = ["NAME", "SIZE"] + labels + ["ID"]
             let rows = report.images.map { image in
-                [image.name ?? "", humanBytes(image.bytes)] + image.cells.map(cellText) + [image.id]
+                [inert(image.name ?? ""), humanBytes(image.bytes)] + image.cells.map(cellText) + [inert(image.id)]
             }
             let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
             func line(_ cells: [String]) -> String {
@@ -55,10 +57,11 @@ extension ReportOutput {
                 out += line(row)
                 for (label, cell) in zip(labels, image.cells) {
                     for change in cell.changes {
-                        out += "    \(label) \(change.field): \(change.target) -> \(change.source)\n"
+                        out +=
+                            "    \(label) \(inert(change.field)): \(inert("\(change.target)")) -> \(inert("\(change.source)"))\n"
                     }
-                    if let twin = cell.sameContentAs { out += "    \(label) same data as image \(twin)\n" }
-                    if let error = cell.error { out += "    \(label) error: \(error)\n" }
+                    if let twin = cell.sameContentAs { out += "    \(label) same data as image \(inert(twin))\n" }
+                    if let error = cell.error { out += "    \(label) error: \(inert(error))\n" }
                 }
             }
         }
