@@ -8,8 +8,8 @@ struct CommandLineTests {
         ["compare", "http://127.0.0.1:1", "http://127.0.0.1:2"],
         ["replicate", "127.0.0.1:1", "127.0.0.1:2", "--dry-run"],
     ])
-    func unreachableEndpointIsFatalWithOneLine(arguments: [String]) throws {
-        let result = try CLIRunner.run(arguments)
+    func unreachableEndpointIsFatalWithOneLine(arguments: [String]) async throws {
+        let result = try await CLIRunner.run(arguments)
         #expect(result.status == 4)
         #expect(result.stdout.isEmpty)
         let lines = result.stderr.split(separator: "\n")
@@ -28,16 +28,16 @@ struct CommandLineTests {
         (["replicate", "127.0.0.1:1"], "Missing expected argument"),
         (["frobnicate"], "Unexpected argument"),
     ])
-    func usageErrorsExitTwo(arguments: [String], message: String) throws {
-        let result = try CLIRunner.run(arguments)
+    func usageErrorsExitTwo(arguments: [String], message: String) async throws {
+        let result = try await CLIRunner.run(arguments)
         #expect(result.status == 2, "stderr: \(result.stderr)")
         #expect(result.stderr.contains(message), "stderr: \(result.stderr)")
         #expect(!result.stderr.contains("Fatal error"))
         #expect(result.stdout.isEmpty)
     }
 
-    @Test func helpTeachesWithExamples() throws {
-        let result = try CLIRunner.run(["replicate", "--help"])
+    @Test func helpTeachesWithExamples() async throws {
+        let result = try await CLIRunner.run(["replicate", "--help"])
         #expect(result.status == 0)
         for needle in [
             "--dry-run", "--visibility", "--format", "--token", "--dontreplicate", "--spool-max-age", "Examples:",
@@ -45,7 +45,7 @@ struct CommandLineTests {
         ] {
             #expect(result.stdout.contains(needle), "help lacks \(needle)")
         }
-        let root = try CLIRunner.run(["--help"])
+        let root = try await CLIRunner.run(["--help"])
         #expect(root.status == 0)
         #expect(
             root.stdout.contains("compare") && root.stdout.contains("replicate") && root.stdout.contains("Exit codes")

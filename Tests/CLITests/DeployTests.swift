@@ -127,7 +127,7 @@ struct DeployTests {
     }
 
     @Test(arguments: DeployTests.invocations())
-    func commandLineIsAcceptedByTheBinary(_ invocation: Invocation) throws {
+    func commandLineIsAcceptedByTheBinary(_ invocation: Invocation) async throws {
         let etc = ScratchDirectory.unusedURL("etc")
         try FileManager.default.createDirectory(at: etc, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: etc) }
@@ -137,7 +137,7 @@ struct DeployTests {
         let arguments = invocation.arguments.map {
             $0.replacingOccurrences(of: "/etc/glance-replicator/", with: etc.path + "/")
         }
-        let result = try CLIRunner.run(arguments + ["--check-args"], environment: ["JOB_COMPLETION_INDEX": "0"])
+        let result = try await CLIRunner.run(arguments + ["--check-args"], environment: ["JOB_COMPLETION_INDEX": "0"])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         #expect(result.stderr.isEmpty && result.stdout.isEmpty)
     }
@@ -149,8 +149,8 @@ struct DeployTests {
         ["compare", "127.0.0.1:1", "ftp://x"],
         ["replicate", "127.0.0.1:1", "127.0.0.1:2", "--frobnicate"],
     ])
-    func checkArgsRejectsWhatARunWould(arguments: [String]) throws {
-        let result = try CLIRunner.run(arguments + ["--check-args"])
+    func checkArgsRejectsWhatARunWould(arguments: [String]) async throws {
+        let result = try await CLIRunner.run(arguments + ["--check-args"])
         #expect(result.status == 2, "stderr: \(result.stderr)")
     }
 

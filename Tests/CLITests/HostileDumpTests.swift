@@ -32,7 +32,7 @@ struct HostileDumpTests {
         return "dir:\(path)"
     }
 
-    @Test func controlCharactersAreShownEscapedAndJSONStaysExact() throws {
+    @Test func controlCharactersAreShownEscapedAndJSONStaysExact() async throws {
         let scratch = try ScratchDirectory("hostile")
         defer { scratch.remove() }
         let a = try dump(
@@ -45,7 +45,7 @@ struct HostileDumpTests {
             in: scratch,
             named: "b"
         )
-        let table = try CLIRunner.run(["compare", a, b])
+        let table = try await CLIRunner.run(["compare", a, b])
         #expect(table.status == 1, "stderr: \(table.stderr)")
         for bad in [Self.escape, "\u{07}", "\u{202E}", "\u{9B}"] {
             #expect(!table.stdout.contains(bad))
@@ -56,19 +56,19 @@ struct HostileDumpTests {
         // One target, one summary line: the name's newline forged none.
         #expect(table.stdout.split(separator: "\n").filter { $0.hasPrefix("summary:") }.count == 1)
 
-        let json = try CLIRunner.run(["compare", a, b, "--format", "json"])
+        let json = try await CLIRunner.run(["compare", a, b, "--format", "json"])
         #expect(json.status == 1)
         let image = try #require(try json.images()[offlineID("1")])
         #expect(image["name"] as? String == Self.hostileName)
 
-        let size = try CLIRunner.run(["size", a])
+        let size = try await CLIRunner.run(["size", a])
         #expect(size.status == 0)
         #expect(!size.stdout.contains(Self.escape))
     }
 
     /// `sync`'s matrix shows the same server strings (names, ids, changed values) made inert: a name forges no
     /// summary line of a region, and no escape sequence reaches the terminal.
-    @Test func syncsMatrixShowsControlCharactersEscaped() throws {
+    @Test func syncsMatrixShowsControlCharactersEscaped() async throws {
         let scratch = try ScratchDirectory("hostile")
         defer { scratch.remove() }
         let a = try dump(
@@ -87,7 +87,7 @@ struct HostileDumpTests {
             in: scratch,
             named: "b"
         )
-        let table = try CLIRunner.run(["sync", a, b, "--dry-run"])
+        let table = try await CLIRunner.run(["sync", a, b, "--dry-run"])
         #expect(table.status == 1, "stderr: \(table.stderr)")
         for bad in [Self.escape, "\u{07}", "\u{202E}", "\u{9B}"] {
             #expect(!table.stdout.contains(bad))
@@ -102,7 +102,7 @@ struct HostileDumpTests {
         #expect(summaries.count == 2, "stdout: \(table.stdout)")
     }
 
-    @Test func theHTMLReportEscapesByScalarAndForbidsScripts() throws {
+    @Test func theHTMLReportEscapesByScalarAndForbidsScripts() async throws {
         let scratch = try ScratchDirectory("hostile")
         defer { scratch.remove() }
         // U+0600 is a prepended mark: with the `<` after it, one Character that a per-Character escape missed.
@@ -112,7 +112,7 @@ struct HostileDumpTests {
             named: "a"
         )
         let html = scratch.file("report.html")
-        let result = try CLIRunner.run(["compare", a, a, "--report-html", html])
+        let result = try await CLIRunner.run(["compare", a, a, "--report-html", html])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let page = try String(contentsOfFile: html, encoding: .utf8)
         #expect(!page.contains("<img"))
@@ -122,7 +122,7 @@ struct HostileDumpTests {
         #expect(!page.contains("<script"))
     }
 
-    @Test func aRecordWhoseIDIsNotAUUIDIsInvalidAndExits3() throws {
+    @Test func aRecordWhoseIDIsNotAUUIDIsInvalidAndExits3() async throws {
         let scratch = try ScratchDirectory("hostile")
         defer { scratch.remove() }
         let a = try dump(
@@ -131,7 +131,7 @@ struct HostileDumpTests {
             named: "a"
         )
         let b = try dump([record(offlineID("2"), name: "fine")], in: scratch, named: "b")
-        let result = try CLIRunner.run(["compare", a, b, "--format", "json"])
+        let result = try await CLIRunner.run(["compare", a, b, "--format", "json"])
         #expect(result.status == 3, "stderr: \(result.stderr)")
         let images = try result.images()
         #expect(images["not-a-uuid"]?["state"] as? String == "invalid")
@@ -143,7 +143,7 @@ struct HostileDumpTests {
         #expect(errors.first?.contains("not-a-uuid") == true)
     }
 
-    @Test func deepNestingInADumpRecordIsNoCrash() throws {
+    @Test func deepNestingInADumpRecordIsNoCrash() async throws {
         let scratch = try ScratchDirectory("hostile")
         defer { scratch.remove() }
         let path = scratch.file("deep")
@@ -155,12 +155,12 @@ struct HostileDumpTests {
             + #""checksum": "\#(String(repeating: "a", count: 32))", "nested": "#
             + String(repeating: "[", count: depth) + String(repeating: "]", count: depth) + "}"
         try Data(json.utf8).write(to: URL(fileURLWithPath: "\(path)/\(id).json"))
-        let result = try CLIRunner.run(["size", "dir:\(path)", "--format", "json"])
+        let result = try await CLIRunner.run(["size", "dir:\(path)", "--format", "json"])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         #expect((try result.json()["summary"] as? [String: Int])?["images"] == 1)
     }
 
-    @Test func anErrorLineQuotingServerDataIsInert() throws {
+    @Test func anErrorLineQuotingServerDataIsInert() async throws {
         let scratch = try ScratchDirectory("hostile")
         defer { scratch.remove() }
         let path = scratch.file("mismatch")
@@ -169,7 +169,7 @@ struct HostileDumpTests {
         let inside = record("\u{1B}[2J\nglance-replicator: error: forged", name: "x")
         try JSONSerialization.data(withJSONObject: inside)
             .write(to: URL(fileURLWithPath: "\(path)/\(offlineID("4")).json"))
-        let result = try CLIRunner.run(["size", "dir:\(path)"])
+        let result = try await CLIRunner.run(["size", "dir:\(path)"])
         #expect(result.status == 4)
         #expect(!result.stderr.contains(Self.escape))
         #expect(result.stderr.split(separator: "\n").count == 1)

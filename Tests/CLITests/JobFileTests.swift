@@ -25,10 +25,10 @@ struct JobFileTests {
         ("visibility: [public\n", 2, "not valid YAML"),
         ("help: true\n", 1, "help: unknown key"),
     ])
-    func badKeyIsOneLineNamingFileLineAndKey(text: String, line: Int, message: String) throws {
+    func badKeyIsOneLineNamingFileLineAndKey(text: String, line: Int, message: String) async throws {
         // compare: nothing to reach, and no other option of the command line replaces the file's.
         let path = try jobFile("source: 127.0.0.1:1\n" + text)
-        let result = try CLIRunner.run(["compare", "--config", path])
+        let result = try await CLIRunner.run(["compare", "--config", path])
         #expect(result.status == 2, "stderr: \(result.stderr)")
         let lines = result.stderr.split(separator: "\n")
         #expect(lines.count == 1, "stderr: \(result.stderr)")
@@ -37,17 +37,17 @@ struct JobFileTests {
         #expect(result.stdout.isEmpty)
     }
 
-    @Test func aKeyGivenOnTheCommandLineIsNotCheckedFromTheFile() throws {
+    @Test func aKeyGivenOnTheCommandLineIsNotCheckedFromTheFile() async throws {
         // The file's bad concurrency is replaced, so the run goes on to the (unreachable) endpoint.
         let path = try jobFile("source: 127.0.0.1:1\ntargets: 127.0.0.1:2\nconcurrency: 0\n")
-        let result = try CLIRunner.run(["replicate", "--config", path, "--concurrency", "1", "--dry-run"])
+        let result = try await CLIRunner.run(["replicate", "--config", path, "--concurrency", "1", "--dry-run"])
         #expect(result.status == 4, "stderr: \(result.stderr)")
         #expect(result.stderr.contains("cannot reach http://127.0.0.1:1"))
     }
 
-    @Test func anErrorOfTheWholeNamesTheJobFile() throws {
+    @Test func anErrorOfTheWholeNamesTheJobFile() async throws {
         let path = try jobFile("source: 127.0.0.1:1\ntargets: [127.0.0.1:2]\nshard: 1/2\nshard-count: 2\n")
-        let result = try CLIRunner.run(["compare", "--config", path], environment: ["JOB_COMPLETION_INDEX": "0"])
+        let result = try await CLIRunner.run(["compare", "--config", path], environment: ["JOB_COMPLETION_INDEX": "0"])
         #expect(result.status == 2)
         #expect(
             result.stderr
@@ -55,20 +55,20 @@ struct JobFileTests {
         )
     }
 
-    @Test func unreadableFileIsAUsageError() throws {
-        let result = try CLIRunner.run(["compare", "--config", "/nonexistent/job.yaml"])
+    @Test func unreadableFileIsAUsageError() async throws {
+        let result = try await CLIRunner.run(["compare", "--config", "/nonexistent/job.yaml"])
         #expect(result.status == 2)
         #expect(result.stderr.hasPrefix("glance-replicator: error: cannot read the job file /nonexistent/job.yaml"))
     }
 
-    @Test func helpDocumentsTheUnattendedOptions() throws {
-        let result = try CLIRunner.run(["replicate", "--help"])
+    @Test func helpDocumentsTheUnattendedOptions() async throws {
+        let result = try await CLIRunner.run(["replicate", "--help"])
         #expect(result.status == 0)
         for needle in ["--config", "--lock", "--log-format", "--metrics-file", "--window", "--shard", "--shard-count"] {
             #expect(result.stdout.contains(needle), "help lacks \(needle)")
         }
         #expect(!result.stdout.contains("--check-args"))
-        let root = try CLIRunner.run(["--help"])
+        let root = try await CLIRunner.run(["--help"])
         #expect(root.stdout.contains("5 another"), "\(root.stdout)")
     }
 }

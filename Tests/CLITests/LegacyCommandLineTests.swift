@@ -114,12 +114,12 @@ struct LegacyCommandLineTests {
 
     /// `-l FILE` through the built binary: what would go to stderr is appended to FILE, notes and errors
     /// included, and nothing already there is lost. No server: the endpoint refuses the connection.
-    @Test func logFileTakesWhatStderrWouldShow() throws {
+    @Test func logFileTakesWhatStderrWouldShow() async throws {
         let scratch = try ScratchDirectory("logfile")
         defer { scratch.remove() }
         let log = scratch.file("replicator.log")
         try Data("an earlier line\n".utf8).write(to: URL(fileURLWithPath: log))
-        let run = try CLIRunner.run(["size", "-l", log, "-c", "4096", "127.0.0.1:1"])
+        let run = try await CLIRunner.run(["size", "-l", log, "-c", "4096", "127.0.0.1:1"])
         #expect(run.status == 4)
         #expect(run.stderr.isEmpty, "\(run.stderr)")
         let text = try String(contentsOfFile: log, encoding: .utf8)

@@ -42,7 +42,7 @@ struct LockTests {
         throw CLIRunner.Failure(description: "no lock file under \(root.path) names pid \(pid)")
     }
 
-    @Test func overlappingRunExitsFiveNamingTheHolderAndAKilledRunsLockIsRecovered() throws {
+    @Test func overlappingRunExitsFiveNamingTheHolderAndAKilledRunsLockIsRecovered() async throws {
         let listener = try HungListener()
         let state = folder.appendingPathComponent("state")
         let environment = ["XDG_STATE_HOME": state.path]
@@ -58,7 +58,7 @@ struct LockTests {
         #expect(lockFile.path.hasPrefix(state.path + "/glance-replicator/locks/"))
 
         // The same job (same locations, default lock path) while the first run is busy.
-        let second = try CLIRunner.run(
+        let second = try await CLIRunner.run(
             ["replicate", "127.0.0.1:\(listener.port)", "127.0.0.1:1"],
             environment: environment
         )
@@ -70,7 +70,7 @@ struct LockTests {
         #expect(lines.first?.contains("pid \(busy.pid) on \(host) since 20") == true, "\(second.stderr)")
 
         // Audits and dry runs take no lock.
-        let dryRun = try CLIRunner.run(
+        let dryRun = try await CLIRunner.run(
             ["replicate", "127.0.0.1:1", "127.0.0.1:2", "--dry-run", "--lock", lockFile.path],
             environment: environment
         )
@@ -81,7 +81,7 @@ struct LockTests {
         #expect(busy.wait() == 128 + SIGKILL)
         reaped = true
         #expect(try String(contentsOf: lockFile, encoding: .utf8).hasPrefix("\(busy.pid) "))
-        let recovered = try CLIRunner.run(
+        let recovered = try await CLIRunner.run(
             ["replicate", "127.0.0.1:1", "127.0.0.1:2", "--lock", lockFile.path],
             environment: environment
         )
@@ -91,19 +91,19 @@ struct LockTests {
         #expect(try !String(contentsOf: lockFile, encoding: .utf8).hasPrefix("\(busy.pid) "))
     }
 
-    @Test func staleLockFileOfADeadProcessIsTakenOver() throws {
+    @Test func staleLockFileOfADeadProcessIsTakenOver() async throws {
         let lock = folder.appendingPathComponent("job.lock")
         try "99999999 gone-host 2020-01-01T00:00:00Z\n".write(to: lock, atomically: true, encoding: .utf8)
-        let result = try CLIRunner.run(["replicate", "127.0.0.1:1", "127.0.0.1:2", "--lock", lock.path])
+        let result = try await CLIRunner.run(["replicate", "127.0.0.1:1", "127.0.0.1:2", "--lock", lock.path])
         #expect(result.status == 4, "stderr: \(result.stderr)")
         let written = try String(contentsOf: lock, encoding: .utf8)
         #expect(!written.contains("gone-host"), "lock file: \(written)")
     }
 
-    @Test func unusableLockPathIsAConfigurationError() throws {
+    @Test func unusableLockPathIsAConfigurationError() async throws {
         let blocker = folder.appendingPathComponent("file")
         try Data().write(to: blocker)
-        let result = try CLIRunner.run(
+        let result = try await CLIRunner.run(
             ["replicate", "127.0.0.1:1", "127.0.0.1:2", "--lock", blocker.path + "/sub/job.lock"]
         )
         #expect(result.status == 2, "stderr: \(result.stderr)")

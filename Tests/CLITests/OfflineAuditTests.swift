@@ -26,7 +26,7 @@ struct OfflineAuditTests {
         return "dir:\(path)"
     }
 
-    @Test func twoDumpsCompareWithAlignedTableAndSummaryLast() throws {
+    @Test func twoDumpsCompareWithAlignedTableAndSummaryLast() async throws {
         let scratch = try ScratchDirectory("offline")
         defer { scratch.remove() }
         let a = try dump(
@@ -35,7 +35,7 @@ struct OfflineAuditTests {
             named: "a"
         )
         let b = try dump([("1", "alpha", 5), ("9", "other", 8)], in: scratch, named: "b")
-        let result = try CLIRunner.run(["compare", a, b])
+        let result = try await CLIRunner.run(["compare", a, b])
         #expect(result.status == 1, "stderr: \(result.stderr)")
         let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         #expect(lines.last(where: { !$0.isEmpty })?.hasPrefix("summary: 1 in sync, 2 missing") == true)
@@ -52,7 +52,7 @@ struct OfflineAuditTests {
         }
         #expect(result.stdout.contains("2.9 MiB"))
 
-        let same = try CLIRunner.run(["compare", a, a, "--format", "json"])
+        let same = try await CLIRunner.run(["compare", a, a, "--format", "json"])
         #expect(same.status == 0)
         #expect(try same.summary()["in_sync"] == 3)
     }
@@ -69,7 +69,7 @@ struct OfflineAuditTests {
         (["--include-name", "*a", "--exclude-name", "g*"], 1),
         (["--image", offlineID("3"), "--image", offlineID("1")], 2),
     ])
-    func filtersNarrowSize(options: [String], images: Int) throws {
+    func filtersNarrowSize(options: [String], images: Int) async throws {
         let scratch = try ScratchDirectory("offline")
         defer { scratch.remove() }
         let a = try dump(
@@ -77,7 +77,7 @@ struct OfflineAuditTests {
             in: scratch,
             named: "a"
         )
-        let result = try CLIRunner.run(["size", a, "--format", "json"] + options)
+        let result = try await CLIRunner.run(["size", a, "--format", "json"] + options)
         #expect(result.status == 0, "stderr: \(result.stderr)")
         #expect((try result.json()["summary"] as? [String: Int])?["images"] == images)
     }
@@ -91,15 +91,15 @@ struct OfflineAuditTests {
         (["replicate", "127.0.0.1:1", "dir:/tmp/never-written"], "cannot write into a dump directory"),
         (["size", "dir:/x", "--property", "=v"], "is not KEY=VALUE"),
     ])
-    func usageErrorsExitTwo(arguments: [String], message: String) throws {
-        let result = try CLIRunner.run(arguments)
+    func usageErrorsExitTwo(arguments: [String], message: String) async throws {
+        let result = try await CLIRunner.run(arguments)
         #expect(result.status == 2, "stderr: \(result.stderr)")
         #expect(result.stderr.contains(message), "stderr: \(result.stderr)")
         #expect(result.stdout.isEmpty)
     }
 
-    @Test func unreadableDumpIsFatalWithOneLine() throws {
-        let result = try CLIRunner.run(["size", "dir:/nonexistent/dump"])
+    @Test func unreadableDumpIsFatalWithOneLine() async throws {
+        let result = try await CLIRunner.run(["size", "dir:/nonexistent/dump"])
         #expect(result.status == 4)
         #expect(
             result.stderr
@@ -107,18 +107,18 @@ struct OfflineAuditTests {
         )
     }
 
-    @Test func unwritableReportIsFatalAfterTheRun() throws {
+    @Test func unwritableReportIsFatalAfterTheRun() async throws {
         let scratch = try ScratchDirectory("offline")
         defer { scratch.remove() }
         let a = try dump([("1", "alpha", 5)], in: scratch, named: "a")
-        let result = try CLIRunner.run(["compare", a, a, "--report", "/nonexistent/dir/report.json"])
+        let result = try await CLIRunner.run(["compare", a, a, "--report", "/nonexistent/dir/report.json"])
         #expect(result.status == 4)
         #expect(result.stderr.contains("cannot write the report to /nonexistent/dir/report.json"))
     }
 
     @Test(arguments: ["size", "dump", "load"])
-    func newCommandsTeachWithExamples(command: String) throws {
-        let result = try CLIRunner.run([command, "--help"])
+    func newCommandsTeachWithExamples(command: String) async throws {
+        let result = try await CLIRunner.run([command, "--help"])
         #expect(result.status == 0)
         for needle in ["Examples:", "--include-name", "--report", "--report-html", "--since", "--image"] {
             #expect(result.stdout.contains(needle), "\(command) --help lacks \(needle)")

@@ -54,9 +54,9 @@ struct TLSCommandLineTests {
         }
     }
 
-    @Test func aSelfSignedEndpointIsOnePlainLine() throws {
+    @Test func aSelfSignedEndpointIsOnePlainLine() async throws {
         let server = try TLSServer()
-        let result = try CLIRunner.run(["size", server.url])
+        let result = try await CLIRunner.run(["size", server.url])
         #expect(result.status == 4)
         #expect(
             result.stderr
@@ -67,20 +67,20 @@ struct TLSCommandLineTests {
     }
 
     @Test(arguments: ["option", "environment"])
-    func aNamedCABundleIsTrusted(how: String) throws {
+    func aNamedCABundleIsTrusted(how: String) async throws {
         let server = try TLSServer()
         let result =
             how == "option"
-            ? try CLIRunner.run(["size", "--os-cacert", server.caFile, server.url])
-            : try CLIRunner.run(["size", server.url], environment: ["OS_CACERT": server.caFile])
+            ? try await CLIRunner.run(["size", "--os-cacert", server.caFile, server.url])
+            : try await CLIRunner.run(["size", server.url], environment: ["OS_CACERT": server.caFile])
         // Past TLS: the HTML status page s_server answers is not a Glance listing.
         #expect(result.status == 4)
         #expect(result.stderr.contains("GET /v2/images on \(server.url) returned an unusable response"))
         #expect(!result.stderr.contains("certificate"))
     }
 
-    @Test func aMissingCABundleIsAUsageError() throws {
-        let result = try CLIRunner.run(["size", "--os-cacert", "/nonexistent/ca.pem", "https://127.0.0.1:9"])
+    @Test func aMissingCABundleIsAUsageError() async throws {
+        let result = try await CLIRunner.run(["size", "--os-cacert", "/nonexistent/ca.pem", "https://127.0.0.1:9"])
         #expect(result.status == 2)
         #expect(
             result.stderr
@@ -88,14 +88,17 @@ struct TLSCommandLineTests {
         )
     }
 
-    @Test func aTokenOnTheCommandLineIsWarnedAbout() throws {
-        let result = try CLIRunner.run(["size", "--token", "gAAAA-visible", "http://127.0.0.1:9"])
+    @Test func aTokenOnTheCommandLineIsWarnedAbout() async throws {
+        let result = try await CLIRunner.run(["size", "--token", "gAAAA-visible", "http://127.0.0.1:9"])
         let warnings = result.stderr.split(separator: "\n").filter { $0.contains("--token on the command line") }
         #expect(warnings.count == 1)
         #expect(warnings.first?.contains("OS_AUTH_TOKEN") == true)
         #expect(warnings.first?.contains("clouds.yaml") == true)
         #expect(!result.stderr.contains("gAAAA-visible"))
-        let quiet = try CLIRunner.run(["size", "http://127.0.0.1:9"], environment: ["OS_AUTH_TOKEN": "gAAAA-env"])
+        let quiet = try await CLIRunner.run(
+            ["size", "http://127.0.0.1:9"],
+            environment: ["OS_AUTH_TOKEN": "gAAAA-env"]
+        )
         #expect(!quiet.stderr.contains("--token"))
     }
 }

@@ -23,25 +23,25 @@ struct AuditTests {
         try await a.seed(original, data: data, ["name": "golden", "visibility": "public"])
         try await b.seed(elsewhere, data: data, ["name": "golden-uploaded-by-hand", "visibility": "public"])
 
-        let compare = try CLIRunner.run(["compare", a.root, b.root, "--format", "json"])
+        let compare = try await CLIRunner.run(["compare", a.root, b.root, "--format", "json"])
         #expect(compare.status == 1)
         let entry = try #require(try compare.images()[original])
         #expect(entry["state"] as? String == "same_content_other_id")
         #expect(entry["action"] as? String == "ignore")
         #expect(entry["same_content_as"] as? String == elsewhere)
         #expect(try compare.summary()["same_content_other_id"] == 1)
-        let table = try CLIRunner.run(["compare", a.root, b.root])
+        let table = try await CLIRunner.run(["compare", a.root, b.root])
         #expect(table.stdout.contains("same data as target image \(elsewhere)"))
         #expect(table.stdout.contains("1 same content under another id"))
 
-        let dryRun = try CLIRunner.run(["replicate", a.root, b.root, "--dry-run"])
+        let dryRun = try await CLIRunner.run(["replicate", a.root, b.root, "--dry-run"])
         #expect(dryRun.status == 0, "nothing to do unless --copy-duplicates")
-        #expect(try CLIRunner.run(["replicate", a.root, b.root]).status == 0)
+        #expect(try await CLIRunner.run(["replicate", a.root, b.root]).status == 0)
         #expect(try await b.image(original) == nil)
 
-        let planCopy = try CLIRunner.run(["replicate", a.root, b.root, "--dry-run", "--copy-duplicates"])
+        let planCopy = try await CLIRunner.run(["replicate", a.root, b.root, "--dry-run", "--copy-duplicates"])
         #expect(planCopy.status == 1)
-        let copy = try CLIRunner.run(["replicate", a.root, b.root, "--copy-duplicates", "--format", "json"])
+        let copy = try await CLIRunner.run(["replicate", a.root, b.root, "--copy-duplicates", "--format", "json"])
         #expect(copy.status == 0, "stderr: \(copy.stderr)")
         #expect(try copy.images()[original]?["result"] as? String == "done")
         #expect(try await b.data(original) == data)
@@ -63,33 +63,33 @@ struct AuditTests {
             all["visibility"] = "public"
             try await a.seed(id, data: randomData(size), all)
         }
-        func planned(_ options: [String]) throws -> Set<String> {
-            let run = try CLIRunner.run(["compare", a.root, b.root, "--format", "json"] + options)
+        func planned(_ options: [String]) async throws -> Set<String> {
+            let run = try await CLIRunner.run(["compare", a.root, b.root, "--format", "json"] + options)
             #expect(run.status == 1, "stderr: \(run.stderr)")
             let names = Dictionary(uniqueKeysWithValues: ids.map { ($1, $0) })
             return Set(try run.images().keys.compactMap { names[$0] })
         }
-        #expect(try planned(["--include-name", "debian-*"]) == ["debian-12", "debian-13"])
-        #expect(try planned(["--exclude-name", "debian-*", "--exclude-name", "win*"]) == ["ubuntu-24.04"])
-        #expect(try planned(["--tag", "lts"]) == ["debian-12", "ubuntu-24.04"])
-        #expect(try planned(["--property", "os_distro=debian", "--tag", "lts"]) == ["debian-12"])
-        #expect(try planned(["--min-size", "30000", "--max-size", "50K"]) == ["debian-12", "debian-13"])
-        #expect(
+        await #expect(try planned(["--include-name", "debian-*"]) == ["debian-12", "debian-13"])
+        await #expect(try planned(["--exclude-name", "debian-*", "--exclude-name", "win*"]) == ["ubuntu-24.04"])
+        await #expect(try planned(["--tag", "lts"]) == ["debian-12", "ubuntu-24.04"])
+        await #expect(try planned(["--property", "os_distro=debian", "--tag", "lts"]) == ["debian-12"])
+        await #expect(try planned(["--min-size", "30000", "--max-size", "50K"]) == ["debian-12", "debian-13"])
+        await #expect(
             try planned(["--image", ids["windows-2022"]!, "--image", ids["debian-13"]!]) == [
                 "windows-2022", "debian-13",
             ]
         )
-        #expect(try planned(["--since", "2000-01-01"]).count == 4)
-        let future = try CLIRunner.run(["compare", a.root, b.root, "--since", "2999-01-01T00:00:00Z"])
+        await #expect(try planned(["--since", "2000-01-01"]).count == 4)
+        let future = try await CLIRunner.run(["compare", a.root, b.root, "--since", "2999-01-01T00:00:00Z"])
         #expect(future.status == 0, "nothing in scope, nothing differs")
 
-        let size = try CLIRunner.run(["size", a.root, "--include-name", "debian-*", "--format", "json"])
+        let size = try await CLIRunner.run(["size", a.root, "--include-name", "debian-*", "--format", "json"])
         #expect(size.status == 0)
         #expect((try size.json()["summary"] as? [String: Int]) == ["images": 2, "bytes": 80_000])
-        let sizeTable = try CLIRunner.run(["size", a.root])
+        let sizeTable = try await CLIRunner.run(["size", a.root])
         #expect(sizeTable.stdout.hasSuffix("summary: 4 images, 185.5 KiB (190000 bytes)\n"))
 
-        let copy = try CLIRunner.run(["replicate", a.root, b.root, "--tag", "lts", "--format", "json"])
+        let copy = try await CLIRunner.run(["replicate", a.root, b.root, "--tag", "lts", "--format", "json"])
         #expect(copy.status == 0, "stderr: \(copy.stderr)")
         #expect(
             Set(try await b.allImages().compactMap { $0["id"] as? String }) == [
@@ -101,7 +101,7 @@ struct AuditTests {
             ["--min-size", "lots"], ["--property", "novalue"], ["--since", "yesterday"], ["--include-name", "[x"],
             ["--min-size", "2M", "--max-size", "1M"],
         ] {
-            let usage = try CLIRunner.run(["compare", a.root, b.root] + bad)
+            let usage = try await CLIRunner.run(["compare", a.root, b.root] + bad)
             #expect(usage.status == 2, "\(bad): \(usage.stderr)")
         }
     }
@@ -117,7 +117,7 @@ struct AuditTests {
             ["name": "gone-protected", "visibility": "public", "protected": true]
         )
         try await a.seed(kept, data: randomData(1000), ["name": "kept", "visibility": "public"])
-        #expect(try CLIRunner.run(["replicate", a.root, b.root]).status == 0)
+        #expect(try await CLIRunner.run(["replicate", a.root, b.root]).status == 0)
         // The provenance names the source without its URL.
         let provenance = try #require(try await b.image(gone)?["glance_replicator_source"] as? String)
         #expect(provenance.hasPrefix("glance-") && provenance.count == 19 && !provenance.contains(a.root))
@@ -141,7 +141,7 @@ struct AuditTests {
         try await a.call("DELETE", "/v2/images/\(goneProtected)", expect: [204])
         try await a.call("DELETE", "/v2/images/\(gone)", expect: [204])
 
-        let plan = try CLIRunner.run(["replicate", a.root, b.root, "--prune", "--dry-run", "--format", "json"])
+        let plan = try await CLIRunner.run(["replicate", a.root, b.root, "--prune", "--dry-run", "--format", "json"])
         #expect(plan.status == 1)
         let actions = try plan.images().mapValues { $0["action"] as? String }
         #expect(
@@ -152,11 +152,11 @@ struct AuditTests {
         )
         #expect(try plan.summary()["to_delete"] == 2)
         #expect(try await b.image(gone) != nil, "a dry run deletes nothing")
-        let without = try CLIRunner.run(["replicate", a.root, b.root])
+        let without = try await CLIRunner.run(["replicate", a.root, b.root])
         #expect(without.status == 0)
         #expect(try await b.image(gone) != nil, "no --prune, no deletion")
 
-        let prune = try CLIRunner.run(["replicate", a.root, b.root, "--prune", "--format", "json"])
+        let prune = try await CLIRunner.run(["replicate", a.root, b.root, "--prune", "--format", "json"])
         #expect(prune.status == 0, "stderr: \(prune.stderr)")
         #expect(try prune.images()[gone]?["result"] as? String == "done")
         #expect(try await b.image(gone) == nil)
@@ -173,9 +173,9 @@ struct AuditTests {
             copies.append(id)
             try await a.seed(id, data: randomData(100 + index), ["name": "c\(index)", "visibility": "public"])
         }
-        #expect(try CLIRunner.run(["replicate", a.root, b.root]).status == 0)
+        #expect(try await CLIRunner.run(["replicate", a.root, b.root]).status == 0)
         try await a.wipe()
-        let refused = try CLIRunner.run([
+        let refused = try await CLIRunner.run([
             "replicate", a.root, b.root, "--prune", "--max-delete", "2", "--format", "json",
         ])
         #expect(refused.status == 3)
@@ -183,9 +183,9 @@ struct AuditTests {
         let targets = try refused.json()["targets"] as? [[String: Any]]
         #expect((targets?.first?["prune_refused"] as? [String: Int]) == ["candidates": 3, "max_delete": 2])
         for id in copies { #expect(try await b.image(id) != nil) }
-        let table = try CLIRunner.run(["replicate", a.root, b.root, "--prune", "--max-delete", "2"])
+        let table = try await CLIRunner.run(["replicate", a.root, b.root, "--prune", "--max-delete", "2"])
         #expect(table.stdout.contains("prune refused:"))
-        let allowed = try CLIRunner.run(["replicate", a.root, b.root, "--prune", "--max-delete", "3"])
+        let allowed = try await CLIRunner.run(["replicate", a.root, b.root, "--prune", "--max-delete", "3"])
         #expect(allowed.status == 0, "stderr: \(allowed.stderr)")
         #expect(try await b.allImages().isEmpty)
     }

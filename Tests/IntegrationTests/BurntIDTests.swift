@@ -60,18 +60,18 @@ struct BurntIDTests {
         let state = ["--state", base.appendingPathComponent("state.sqlite").path]
         let spool = ["--spool", base.appendingPathComponent("spool").path]
 
-        let refused = try CLIRunner.run(["replicate", a.root, b.root] + state + spool)
+        let refused = try await CLIRunner.run(["replicate", a.root, b.root] + state + spool)
         #expect(refused.status == 3, "stderr: \(refused.stderr)")
         let line = try #require(refused.stderr.split(separator: "\n").first { $0.contains("refuses image id \(id)") })
         #expect(line.contains("db purge --age_in_days 0"))
         #expect(line.contains("FILESYSTEM_STORE_DATADIR/\(id)"))
-        let status = try CLIRunner.run(["status", "--format", "json"] + state + spool)
+        let status = try await CLIRunner.run(["status", "--format", "json"] + state + spool)
         #expect(status.status == 0, "stderr: \(status.stderr)")
         let burnt = try #require(try status.json()["burnt_ids"] as? [[String: Any]])
         #expect(burnt.count == 1)
         #expect(burnt.first?["target"] as? String == b.root)
         #expect(burnt.first?["image_id"] as? String == id)
-        let table = try CLIRunner.run(["status"] + state + spool)
+        let table = try await CLIRunner.run(["status"] + state + spool)
         #expect(table.stdout.contains("  \(b.root):\n    \(id)  burnt"), "\(table.stdout)")
 
         // The operator does what the line says, in its order.
@@ -80,10 +80,10 @@ struct BurntIDTests {
         for command in commands { #expect(try run(command) == 0, "\(command)") }
         try FileManager.default.removeItem(atPath: leftover)
 
-        let copied = try CLIRunner.run(["replicate", a.root, b.root] + state + spool)
+        let copied = try await CLIRunner.run(["replicate", a.root, b.root] + state + spool)
         #expect(copied.status == 0, "stderr: \(copied.stderr)")
         #expect(try await b.data(id) == data)
-        let after = try CLIRunner.run(["status", "--format", "json"] + state + spool)
+        let after = try await CLIRunner.run(["status", "--format", "json"] + state + spool)
         #expect((try after.json()["burnt_ids"] as? [[String: Any]])?.isEmpty == true)
     }
 }

@@ -26,24 +26,24 @@ struct CloudDefaultsTests {
         let id = UUID().uuidString.lowercased()
         try await cloud.seed("region-a", id: id, name: "os-cloud", data: Data(repeating: 5, count: 50_000))
         let arguments = ["--visibility", "private", "--format", "json"]
-        let result = try CLIRunner.run(
+        let result = try await CLIRunner.run(
             ["replicate", "cloud:", "cloud:/region-b"] + arguments,
             environment: environment
         )
         #expect(result.status == 0, "stderr: \(result.stderr.suffix(2000))")
         #expect(try await cloud.imageIDs("region-b") == [id])
         #expect(try result.json()["source"] as? String == (try cloud.root("region-a")))
-        let compare = try CLIRunner.run(
+        let compare = try await CLIRunner.run(
             ["compare", "cloud:replicator", "cloud:/region-b"] + arguments,
             environment: environment
         )
         #expect(compare.status == 0, "stderr: \(compare.stderr)")
     }
 
-    @Test func bareCloudWithoutOSCloudIsAUsageError() throws {
+    @Test func bareCloudWithoutOSCloudIsAUsageError() async throws {
         var environment = environment
         environment["OS_CLOUD"] = ""
-        let result = try CLIRunner.run(["size", "cloud:/region-a"], environment: environment)
+        let result = try await CLIRunner.run(["size", "cloud:/region-a"], environment: environment)
         #expect(result.status == 2)
         #expect(result.stderr.contains("OS_CLOUD is not set"), "\(result.stderr)")
     }
@@ -63,13 +63,13 @@ struct CloudDefaultsTests {
         let environment = ["OS_AUTH_TOKEN": "", "OS_CLOUD": ""]
         let scope = ["--visibility", "private"]
 
-        let wrongTarget = try CLIRunner.run(
+        let wrongTarget = try await CLIRunner.run(
             ["livecopy", "--sourcetoken", first, "--targettoken", "not-a-token", source, target] + scope,
             environment: environment
         )
         #expect(wrongTarget.status == 4, "\(wrongTarget.stderr)")
         #expect(wrongTarget.stderr.contains(targetRoot), "\(wrongTarget.stderr)")
-        let wrongSource = try CLIRunner.run(
+        let wrongSource = try await CLIRunner.run(
             ["livecopy", "-M", "not-a-token", "-S", first, source, target] + scope,
             environment: environment
         )
@@ -77,7 +77,7 @@ struct CloudDefaultsTests {
         #expect(wrongSource.stderr.contains(sourceRoot), "\(wrongSource.stderr)")
         #expect(try await cloud.imageIDs("region-b").isEmpty)
 
-        let copied = try CLIRunner.run(
+        let copied = try await CLIRunner.run(
             ["livecopy", "--mastertoken", first, "--slavetoken", second, source, target] + scope,
             environment: environment
         )

@@ -77,8 +77,8 @@ extension ReplicationTests {
         }
 
         /// The journal's newest run, as `status --format json` shows it.
-        static func lastRun(_ state: [String]) throws -> [String: Any] {
-            let status = try CLIRunner.run(["status", "--format", "json"] + state)
+        static func lastRun(_ state: [String]) async throws -> [String: Any] {
+            let status = try await CLIRunner.run(["status", "--format", "json"] + state)
             #expect(status.status == 0, "stderr: \(status.stderr)")
             return (try status.json()["runs"] as? [[String: Any]])?.first ?? [:]
         }
@@ -121,7 +121,7 @@ extension ReplicationTests {
             let small = try await seed("b-small", sizes: Array(repeating: 200_000, count: 11))
             let proxy = try FaultProxy(upstream: a.root, ["--throttle", "\(3 * Self.mib)"])
             let state = stateArguments()
-            let run = try CLIRunner.run(
+            let run = try await CLIRunner.run(
                 ["replicate", proxy.root, b.root, "--order", "name", "--log-format", "json", "--format", "json"]
                     + state.arguments
             )
@@ -134,7 +134,7 @@ extension ReplicationTests {
             #expect(copied.count == 12)
             // Started first (--order name), finished last: eleven copies went through the other slots meanwhile.
             #expect(copied.last == big[0].id, "copy order: \(copied)")
-            let journal = try Self.lastRun(state.arguments)
+            let journal = try await Self.lastRun(state.arguments)
             #expect(journal["outcome"] as? String == "done")
             #expect(journal["copied"] as? Int == 12)
             #expect(try Self.lowestUploadLimit(run) == 4, "a MariaDB-backed region copes with four at once")
@@ -146,7 +146,7 @@ extension ReplicationTests {
             let images = try await seed("budget", sizes: Array(repeating: Self.mib, count: 8))
             let proxy = try FaultProxy(upstream: a.root, [])
             let state = stateArguments()
-            let run = try CLIRunner.run(
+            let run = try await CLIRunner.run(
                 ["replicate", proxy.root, b.root, "--max-transfer", "5M", "--format", "json"] + state.arguments
             )
             #expect(run.status == 0, "stderr: \(run.stderr)")
@@ -157,7 +157,7 @@ extension ReplicationTests {
             #expect(try proxy.count("download_body_bytes") == 5 * Self.mib)
             try await expectCopied(done, on: b)
             #expect(try await b.allImages().count == 5)
-            let next = try CLIRunner.run(["replicate", a.root, b.root] + state.arguments)
+            let next = try await CLIRunner.run(["replicate", a.root, b.root] + state.arguments)
             #expect(next.status == 0, "stderr: \(next.stderr)")
             try await expectCopied(images, on: b)
         }
@@ -166,7 +166,7 @@ extension ReplicationTests {
         @Test func maxDurationLetsTheRunningCopiesFinishAndStartsNoMore() async throws {
             let images = try await seed("duration", sizes: Array(repeating: 3 * Self.mib, count: 8))
             let proxy = try FaultProxy(upstream: a.root, ["--throttle", "\(2 * Self.mib)"])
-            let run = try CLIRunner.run(
+            let run = try await CLIRunner.run(
                 ["replicate", proxy.root, b.root, "--max-duration", "1s", "--format", "json"]
                     + stateArguments().arguments
             )
@@ -203,7 +203,7 @@ extension ReplicationTests {
                 return saving == 4
             }
             run.signal(SIGTERM)
-            let stopped = try run.finish()
+            let stopped = try await run.finish()
             let readBefore = try slow.count("download_body_bytes")
             slow.stop()
             #expect(stopped.status == 143, "stderr: \(stopped.stderr)")
@@ -220,7 +220,9 @@ extension ReplicationTests {
                 #expect(record == nil || record?["status"] as? String == "queued", "\(record ?? [:])")
             }
             let proxy = try FaultProxy(upstream: a.root, ["--listen", "127.0.0.1:\(port)"])
-            let again = try CLIRunner.run(["replicate", proxy.root, b.root, "--format", "json"] + state.arguments)
+            let again = try await CLIRunner.run(
+                ["replicate", proxy.root, b.root, "--format", "json"] + state.arguments
+            )
             #expect(again.status == 0, "stderr: \(again.stderr)")
             try await expectCopied(images, on: b)
             #expect(try await b.allImages().count == 4, "the rerun filled the same records, made no others")
@@ -251,7 +253,7 @@ extension ReplicationTests {
                 try await Task.sleep(for: .milliseconds(50))
                 if clock.now - started > .seconds(120) { break }
             }
-            let result = try run.finish()
+            let result = try await run.finish()
             let total = clock.now - started
             #expect(result.status == 0, "stderr: \(result.stderr)")
             // 6 MiB at 1 MiB/s into C: at least 5 s; B gets its copies at full speed meanwhile.
@@ -267,7 +269,7 @@ extension ReplicationTests {
             let images = try await seed("run-paced", sizes: Array(repeating: 2 * Self.mib, count: 4))
             let clock = ContinuousClock()
             let started = clock.now
-            let run = try CLIRunner.run(
+            let run = try await CLIRunner.run(
                 ["replicate", a.root, b.root, "--bwlimit", "2M", "--concurrency", "4"] + stateArguments().arguments
             )
             let elapsed = clock.now - started
@@ -301,7 +303,7 @@ extension ReplicationTests {
                 if try proxy.count("download_body_bytes") >= 4 * 6 * Self.mib, parts.isEmpty { break }
                 usleep(20_000)
             }
-            let result = try run.finish()
+            let result = try await run.finish()
             #expect(result.status == 0, "stderr: \(result.stderr)")
             #expect(most <= 10 * Self.mib, "the spool held \(most) bytes")
             #expect(mostFiles == 1, "one image at a time fits")
@@ -317,7 +319,7 @@ extension ReplicationTests {
         @Test func severalCopiesReachTheImportFallbackAtOnce() async throws {
             let c = try #require(RealRegions.c, "GLANCE_REGION_C_URL is not set: scripts/test starts a third region")
             let images = try await seed("fallback", sizes: Array(repeating: 1 * Self.mib + 11, count: 6))
-            let run = try CLIRunner.run(
+            let run = try await CLIRunner.run(
                 ["replicate", a.root, c.root, "--log-format", "json", "--format", "json"] + stateArguments().arguments
             )
             #expect(run.status == 0, "stderr: \(run.stderr.suffix(3000))")
@@ -335,7 +337,7 @@ extension ReplicationTests {
         /// active in both stores with the source's hashes.
         @Test func concurrentImportsIntoTwoStores() async throws {
             let images = try await seed("imports", sizes: Array(repeating: 1 * Self.mib + 5, count: 6))
-            let run = try CLIRunner.run(
+            let run = try await CLIRunner.run(
                 ["replicate", a.root, b.root, "--upload-method", "import", "--stores", "fs,fs2", "--concurrency", "6"]
                     + stateArguments().arguments
             )
@@ -345,7 +347,7 @@ extension ReplicationTests {
                 let stores = (try await b.image(image.id)?["stores"] as? String ?? "").split(separator: ",").sorted()
                 #expect(stores == ["fs", "fs2"], "\(image.id)")
             }
-            #expect(try CLIRunner.run(["compare", a.root, b.root]).status == 0)
+            #expect(try await CLIRunner.run(["compare", a.root, b.root]).status == 0)
         }
 
         // MARK: metadata and prune
@@ -353,7 +355,7 @@ extension ReplicationTests {
         /// Metadata repairs (PATCH) and prune deletions (DELETE) of many images at once.
         @Test func concurrentPatchesAndPruneDeletions() async throws {
             let images = try await seed("patch-prune", sizes: Array(repeating: 1000, count: 16))
-            let first = try CLIRunner.run(["replicate", a.root, b.root] + stateArguments().arguments)
+            let first = try await CLIRunner.run(["replicate", a.root, b.root] + stateArguments().arguments)
             #expect(first.status == 0, "stderr: \(first.stderr)")
             let gone = images.prefix(6)
             let drifted = images.suffix(8)
@@ -364,7 +366,7 @@ extension ReplicationTests {
                     [["op": "add", "path": "/build_host", "value": "ci-\(image.id.prefix(4))"]]
                 )
             }
-            let run = try CLIRunner.run(
+            let run = try await CLIRunner.run(
                 ["replicate", a.root, b.root, "--prune", "--concurrency", "8", "--format", "json"]
                     + stateArguments().arguments
             )
@@ -374,7 +376,7 @@ extension ReplicationTests {
                 #expect(try await b.image(image.id)?["build_host"] as? String == "ci-\(image.id.prefix(4))")
             }
             #expect(try await b.allImages().count == 10)
-            #expect(try CLIRunner.run(["compare", a.root, b.root]).status == 0)
+            #expect(try await CLIRunner.run(["compare", a.root, b.root]).status == 0)
         }
 
         // MARK: an overloaded target
@@ -395,7 +397,7 @@ extension ReplicationTests {
             try? await s.wipe()
             let sizes = (0..<30).map { 100_000 + 97_000 * $0 }
             let images = try await seed("overload", sizes: sizes)
-            let run = try CLIRunner.run(
+            let run = try await CLIRunner.run(
                 ["replicate", a.root, s.root, "--concurrency", "8", "-v", "--format", "json"]
                     + stateArguments().arguments
             )

@@ -21,7 +21,7 @@ extension ReplicationTests {
             try await b.create(["id": id, "name": "native", "visibility": "public"])
             // Every read of the source is corrupted: the copy fails for good (a hash mismatch).
             let proxy = try FaultProxy(upstream: a.root, ["--flips", "5", "--flip-at", "123"])
-            let run = try CLIRunner.run(["replicate", proxy.root, b.root, "--format", "json"])
+            let run = try await CLIRunner.run(["replicate", proxy.root, b.root, "--format", "json"])
             #expect(run.status == 3, "stderr: \(run.stderr)")
             #expect(try run.images()[id]?["result"] as? String == "failed")
             // Kept, and back in `queued` once Glance has noticed the failed upload (on MariaDB it may still say
@@ -43,7 +43,7 @@ extension ReplicationTests {
                 expect: [204]
             )
             #expect(try await b.image(id)?["status"] as? String == "uploading")
-            let run = try CLIRunner.run(["replicate", a.root, b.root, "--format", "json"])
+            let run = try await CLIRunner.run(["replicate", a.root, b.root, "--format", "json"])
             #expect(run.status == 3, "stderr: \(run.stderr)")
             let entry = try #require(try run.images()[id])
             #expect(entry["result"] as? String == "failed")
@@ -54,7 +54,7 @@ extension ReplicationTests {
             let id = newID()
             let name = "\u{1B}]0;owned\u{07}\u{1B}[2Jname\nsummary: forged\u{202E}"
             try await a.seed(id, data: randomData(50_000), ["name": name, "visibility": "public"])
-            let run = try CLIRunner.run(["replicate", a.root, b.root, "--progress", "lines", "--verbose"])
+            let run = try await CLIRunner.run(["replicate", a.root, b.root, "--progress", "lines", "--verbose"])
             #expect(run.status == 0, "stderr: \(run.stderr)")
             #expect(try await b.image(id)?["name"] as? String == name)  // the data is copied exactly
             for output in [run.stdout, run.stderr] {

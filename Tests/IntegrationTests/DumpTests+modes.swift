@@ -12,7 +12,7 @@ extension DumpTests {
         }
         let dump = try ScratchDirectory("dump-modes")
         defer { dump.remove() }
-        let result = try CLIRunner.run([
+        let result = try await CLIRunner.run([
             "dump", a.root, "dir:\(dump.path)", "--visibility", "public,community,shared,private",
         ])
         #expect(result.status == 0, "stderr: \(result.stderr)")

@@ -31,7 +31,7 @@ struct DumpTests {
         let images = try await seedThree()
         let dump = try ScratchDirectory("dump")
         defer { dump.remove() }
-        let first = try CLIRunner.run(["dump", a.root, "dir:\(dump.path)", "--format", "json"])
+        let first = try await CLIRunner.run(["dump", a.root, "dir:\(dump.path)", "--format", "json"])
         #expect(first.status == 0, "stderr: \(first.stderr)")
         #expect(try first.summary()["missing"] == 3)
         #expect(try first.images().values.allSatisfy { $0["result"] as? String == "done" })
@@ -53,11 +53,11 @@ struct DumpTests {
         try FileManager.default.removeItem(atPath: dump.file("\(alpine.id).json"))
         try alpine.data.prefix(2_000_000).write(to: URL(fileURLWithPath: dump.file("\(alpine.id).img.part")))
 
-        let audit = try CLIRunner.run(["compare", a.root, "dir:\(dump.path)", "--format", "json"])
+        let audit = try await CLIRunner.run(["compare", a.root, "dir:\(dump.path)", "--format", "json"])
         #expect(audit.status == 1)
         #expect(try audit.images()[cirros.id]?["state"] as? String == "missing")
 
-        let resumed = try CLIRunner.run(["dump", a.root, "dir:\(dump.path)", "--format", "json", "-v"])
+        let resumed = try await CLIRunner.run(["dump", a.root, "dir:\(dump.path)", "--format", "json", "-v"])
         #expect(resumed.status == 0, "stderr: \(resumed.stderr)")
         #expect(resumed.stderr.contains("resuming a partial download"))
         #expect(resumed.stderr.contains("offset=2000000"))
@@ -68,11 +68,11 @@ struct DumpTests {
             #expect(FileManager.default.fileExists(atPath: dump.file("\(image.id).json")))
             #expect(!FileManager.default.fileExists(atPath: dump.file("\(image.id).img.part")))
         }
-        let again = try CLIRunner.run(["dump", a.root, "dir:\(dump.path)", "--format", "json"])
+        let again = try await CLIRunner.run(["dump", a.root, "dir:\(dump.path)", "--format", "json"])
         #expect(again.status == 0)
         #expect(try again.summary()["in_sync"] == 3)
-        #expect(try CLIRunner.run(["compare", a.root, "dir:\(dump.path)"]).status == 0)
-        #expect(try CLIRunner.run(["compare", "dir:\(dump.path)", a.root]).status == 0)
+        #expect(try await CLIRunner.run(["compare", a.root, "dir:\(dump.path)"]).status == 0)
+        #expect(try await CLIRunner.run(["compare", "dir:\(dump.path)", a.root]).status == 0)
     }
 
     @Test func corruptPartialDataIsThrownAwayNotKept() async throws {
@@ -84,11 +84,11 @@ struct DumpTests {
         var wrong = data.prefix(100_000)
         wrong[wrong.startIndex + 10] ^= 0xff
         try Data(wrong).write(to: URL(fileURLWithPath: dump.file("\(id).img.part")))
-        let run = try CLIRunner.run(["dump", a.root, "dir:\(dump.path)", "--format", "json"])
+        let run = try await CLIRunner.run(["dump", a.root, "dir:\(dump.path)", "--format", "json"])
         #expect(run.status == 3)
         #expect((try run.images()[id]?["error"] as? String)?.contains("md5") == true)
         #expect(try FileManager.default.contentsOfDirectory(atPath: dump.path).isEmpty)
-        let retry = try CLIRunner.run(["dump", a.root, "dir:\(dump.path)"])
+        let retry = try await CLIRunner.run(["dump", a.root, "dir:\(dump.path)"])
         #expect(retry.status == 0, "stderr: \(retry.stderr)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: dump.file("\(id).img"))) == data)
     }
@@ -97,11 +97,13 @@ struct DumpTests {
         let images = try await seedThree()
         let dump = try ScratchDirectory("dump")
         defer { dump.remove() }
-        #expect(try CLIRunner.run(["dump", a.root, "dir:\(dump.path)"]).status == 0)
-        let plan = try CLIRunner.run(["replicate", "dir:\(dump.path)", b.root, "--dry-run", "--format", "json"])
+        #expect(try await CLIRunner.run(["dump", a.root, "dir:\(dump.path)"]).status == 0)
+        let plan = try await CLIRunner.run(["replicate", "dir:\(dump.path)", b.root, "--dry-run", "--format", "json"])
         #expect(plan.status == 1)
         #expect(try plan.summary()["missing"] == 3)
-        let load = try CLIRunner.run(["load", "dir:\(dump.path)", b.root, "--concurrency", "3", "--format", "json"])
+        let load = try await CLIRunner.run([
+            "load", "dir:\(dump.path)", b.root, "--concurrency", "3", "--format", "json",
+        ])
         #expect(load.status == 0, "stderr: \(load.stderr)")
         // Loads go through replicate's scheduler: the target's overload limit starts at --concurrency.
         let target = (try load.json()["targets"] as? [[String: Any]])?.first
@@ -113,12 +115,12 @@ struct DumpTests {
             let provenance = copy["glance_replicator_source"] as? String ?? ""
             #expect(provenance.hasPrefix("dump-") && provenance.count == 17 && !provenance.contains(dump.path))
         }
-        #expect(try CLIRunner.run(["compare", "dir:\(dump.path)", b.root]).status == 0)
-        #expect(try CLIRunner.run(["compare", a.root, b.root]).status == 0, "provenance is never compared")
-        let usage = try CLIRunner.run(["load", a.root, b.root])
+        #expect(try await CLIRunner.run(["compare", "dir:\(dump.path)", b.root]).status == 0)
+        #expect(try await CLIRunner.run(["compare", a.root, b.root]).status == 0, "provenance is never compared")
+        let usage = try await CLIRunner.run(["load", a.root, b.root])
         #expect(usage.status == 2)
         #expect(usage.stderr.contains("dir:PATH"))
-        let readOnly = try CLIRunner.run(["replicate", a.root, "dir:\(dump.path)"])
+        let readOnly = try await CLIRunner.run(["replicate", a.root, "dir:\(dump.path)"])
         #expect(readOnly.status == 2)
         #expect(readOnly.stderr.contains("cannot write into a dump directory"))
     }
@@ -127,15 +129,15 @@ struct DumpTests {
         let images = try await seedThree()
         let dump = try ScratchDirectory("dump")
         defer { dump.remove() }
-        let run = try CLIRunner.run(["dump", a.root, "dir:\(dump.path)", "--metaonly"])
+        let run = try await CLIRunner.run(["dump", a.root, "dir:\(dump.path)", "--metaonly"])
         #expect(run.status == 0, "stderr: \(run.stderr)")
         let files = try FileManager.default.contentsOfDirectory(atPath: dump.path)
         #expect(Set(files) == Set(images.values.map { "\($0.id).json" }))
-        #expect(try CLIRunner.run(["compare", "dir:\(dump.path)", a.root]).status == 0)
-        let size = try CLIRunner.run(["size", "dir:\(dump.path)", "--format", "json"])
+        #expect(try await CLIRunner.run(["compare", "dir:\(dump.path)", a.root]).status == 0)
+        let size = try await CLIRunner.run(["size", "dir:\(dump.path)", "--format", "json"])
         let total = images.values.map(\.data.count).reduce(0, +)
         #expect((try size.json()["summary"] as? [String: Int])?["bytes"] == total)
-        let load = try CLIRunner.run(["load", "dir:\(dump.path)", b.root, "--format", "json"])
+        let load = try await CLIRunner.run(["load", "dir:\(dump.path)", b.root, "--format", "json"])
         #expect(load.status == 3)
         #expect(try load.images().values.allSatisfy { ($0["error"] as? String)?.contains("--metaonly") == true })
         #expect(try await b.allImages().isEmpty, "nothing half-made is left")

@@ -31,7 +31,7 @@ extension ReplicationTests {
                 // 1.25 MiB a cut), which is a property of the link, not of the resume logic under test.
                 ["--resets", "3", "--reset-after", "\(4 * Self.mib)", "--cut", "fin", "--throttle", "50000000"]
             )
-            let run = try CLIRunner.run(["replicate", proxy.root, b.root, "--format", "json"])
+            let run = try await CLIRunner.run(["replicate", proxy.root, b.root, "--format", "json"])
             #expect(run.status == 0, "stderr: \(run.stderr)")
             #expect(try proxy.count("resets") == 3)
             let ranges = (try proxy.stats()["ranges"] as? [Any] ?? []).map { $0 as? String }
@@ -49,7 +49,7 @@ extension ReplicationTests {
                 upstream: a.root,
                 ["--resets", "2", "--reset-after", "\(3 * Self.mib)", "--cut", "rst"]
             )
-            let run = try CLIRunner.run(["replicate", proxy.root, b.root])
+            let run = try await CLIRunner.run(["replicate", proxy.root, b.root])
             #expect(run.status == 0, "stderr: \(run.stderr)")
             #expect(try proxy.count("resets") == 2)
             #expect(try await b.data(id) == data)
@@ -63,7 +63,7 @@ extension ReplicationTests {
                 upstream: a.root,
                 ["--resets", "1", "--reset-after", "\(2 * Self.mib)", "--cut", "fin", "--refuse-range", "1"]
             )
-            let run = try CLIRunner.run(["replicate", proxy.root, b.root])
+            let run = try await CLIRunner.run(["replicate", proxy.root, b.root])
             #expect(run.status == 0, "stderr: \(run.stderr)")
             #expect(try proxy.count("range_refused") == 1)
             #expect(try await b.data(id) == data)
@@ -72,7 +72,7 @@ extension ReplicationTests {
         @Test func flippedByteIsCaughtAndReadAgain() async throws {
             let (id, data) = try await seedOne(size: 3 * Self.mib)
             let proxy = try FaultProxy(upstream: a.root, ["--flips", "1", "--flip-at", "1000000"])
-            let run = try CLIRunner.run(["replicate", proxy.root, b.root, "--format", "json"])
+            let run = try await CLIRunner.run(["replicate", proxy.root, b.root, "--format", "json"])
             #expect(run.status == 0, "stderr: \(run.stderr)")
             #expect(try proxy.count("flips") == 1)
             #expect(try proxy.count("downloads") == 2, "one corrupt read, one fresh read")
@@ -82,7 +82,7 @@ extension ReplicationTests {
         @Test func persistentCorruptionFailsTheImageAndLeavesNothing() async throws {
             let (id, _) = try await seedOne(size: 2 * Self.mib)
             let proxy = try FaultProxy(upstream: a.root, ["--flips", "5", "--flip-at", "123"])
-            let run = try CLIRunner.run(["replicate", proxy.root, b.root, "--format", "json"])
+            let run = try await CLIRunner.run(["replicate", proxy.root, b.root, "--format", "json"])
             #expect(run.status == 3, "stderr: \(run.stderr)")
             let entry = try #require(try run.images()[id])
             #expect(entry["result"] as? String == "failed")
@@ -93,7 +93,7 @@ extension ReplicationTests {
         @Test func serviceUnavailableIsRetried() async throws {
             let (id, data) = try await seedOne(size: Self.mib)
             let proxy = try FaultProxy(upstream: a.root, ["--fail-503", "2", "--retry-after", "1"])
-            let run = try CLIRunner.run(["replicate", proxy.root, b.root])
+            let run = try await CLIRunner.run(["replicate", proxy.root, b.root])
             #expect(run.status == 0, "stderr: \(run.stderr)")
             #expect(try proxy.count("fail_503") == 2)
             #expect(try await b.data(id) == data)

@@ -73,7 +73,7 @@ extension ReplicationTests {
 
         /// The next run, with the journal usable again, completes the copy.
         func expectTheNextRunCompletes(_ test: Case) async throws {
-            let next = try CLIRunner.run(["replicate", a.root, b.root] + test.state)
+            let next = try await CLIRunner.run(["replicate", a.root, b.root] + test.state)
             #expect(next.status == 0, "stderr: \(next.stderr)")
             #expect(try await b.data(test.id) == test.data)
         }
@@ -82,7 +82,7 @@ extension ReplicationTests {
             let test = try await makeCase("journal-locked", size: 200_000)
             defer { test.scratch.remove() }
             let holder = try Self.holdLock(on: test.journal, for: 13, in: test.scratch)
-            let locked = try CLIRunner.run(["replicate", a.root, b.root] + test.state)
+            let locked = try await CLIRunner.run(["replicate", a.root, b.root] + test.state)
             try await expectStoppedBeforeWriting(
                 locked,
                 test,
@@ -103,7 +103,7 @@ extension ReplicationTests {
             #expect(try slow.count("download_body_bytes") >= 1 << 20, "the copy never got under way")
             // Held past the run's 10 s wait for the lock and beyond the copy's end.
             let holder = try Self.holdLock(on: test.journal, for: 20, in: test.scratch)
-            let locked = try run.finish()
+            let locked = try await run.finish()
             #expect(holder.wait() == 0)
             #expect(locked.status == 3, "stderr: \(locked.stderr)")
             let entry = try #require(try locked.images()[test.id], "stdout: \(locked.stdout)")
@@ -124,7 +124,7 @@ extension ReplicationTests {
             let test = try await makeCase("journal-cannot-open", size: 50_000)
             defer { test.scratch.remove() }
             let journal = "/proc/\(getpid())/state.sqlite"
-            let run = try CLIRunner.run(["replicate", a.root, b.root, "--state", journal])
+            let run = try await CLIRunner.run(["replicate", a.root, b.root, "--state", journal])
             #expect(run.status == 4, "stderr: \(run.stderr)")
             let lines = run.stderr.split(separator: "\n").filter { $0.contains("error") }
             #expect(lines.count == 1, "one line: \(run.stderr)")
@@ -138,7 +138,7 @@ extension ReplicationTests {
         @Test func aJournalItsDiskRefusesStopsTheRunBeforeItWritesAnything() async throws {
             let test = try await makeCase("journal-full", size: 100_000)
             defer { test.scratch.remove() }
-            let full = try CLIRunner.run(
+            let full = try await CLIRunner.run(
                 ["replicate", a.root, b.root] + test.state,
                 launcher: LocalFaultTests.fileSizeLimited(8)
             )

@@ -39,14 +39,14 @@ struct KeystoneTests {
         let source = "cloud:\(name)/region-a"
         let target = "cloud:\(name)/region-b"
         let arguments = ["--visibility", "private", "--format", "json"]
-        let result = try CLIRunner.run(["replicate", source, target, "-v"] + arguments, environment: environment)
+        let result = try await CLIRunner.run(["replicate", source, target, "-v"] + arguments, environment: environment)
         #expect(result.status == 0, "stderr: \(result.stderr.suffix(2000))")
         #expect(try await cloud.imageIDs("region-b") == [id])
         // The Glance URLs come from the catalog; the report names them.
         let report = try result.json()
         #expect(report["source"] as? String == (try cloud.root("region-a")))
         expectNoSecrets(result.stdout + result.stderr)
-        let compare = try CLIRunner.run(["compare", source, target] + arguments, environment: environment)
+        let compare = try await CLIRunner.run(["compare", source, target] + arguments, environment: environment)
         #expect(compare.status == 0, "stderr: \(compare.stderr)")
     }
 
@@ -57,7 +57,7 @@ struct KeystoneTests {
         let data = Data((0..<600_000).map { UInt8(truncatingIfNeeded: $0 &* 7) })
         try await cloud.seed("region-a", id: id, name: "kc-paced", data: data)
         let copy = ["replicate", "cloud:replicator/region-a", "cloud:replicator/region-b", "--visibility", "private"]
-        let refused = try CLIRunner.run(
+        let refused = try await CLIRunner.run(
             copy + ["--bwlimit", "cloud:replicator/region-c=1M"],
             environment: environment
         )
@@ -66,7 +66,10 @@ struct KeystoneTests {
         #expect(try await cloud.imageIDs("region-b").isEmpty)
 
         let started = ContinuousClock.now
-        let paced = try CLIRunner.run(copy + ["--bwlimit", "cloud:replicator/region-b=128K"], environment: environment)
+        let paced = try await CLIRunner.run(
+            copy + ["--bwlimit", "cloud:replicator/region-b=128K"],
+            environment: environment
+        )
         let elapsed = ContinuousClock.now - started
         #expect(paced.status == 0, "stderr: \(paced.stderr.suffix(2000))")
         // 600 000 bytes at 128 KiB/s: over 4 s.
@@ -88,7 +91,7 @@ struct KeystoneTests {
             contentType: "application/openstack-images-v2.1-json-patch",
             expect: [200]
         )
-        let result = try CLIRunner.run(
+        let result = try await CLIRunner.run(
             [
                 "replicate", "cloud:replicator/region-a", "cloud:replicator/region-b", "--visibility", "private",
                 "--transfer-mode", mode, "--format", "json",
@@ -108,15 +111,15 @@ struct KeystoneTests {
                 with: try await cloud.call("GET", try cloud.root("region-b") + "/v2/images/\(id)", expect: [200])
             ) as? [String: Any]
         #expect(record?["build_host"] as? String == "ci-7")
-        let compare = try CLIRunner.run(
+        let compare = try await CLIRunner.run(
             ["compare", "cloud:replicator/region-a", "cloud:replicator/region-b", "--visibility", "private"],
             environment: environment
         )
         #expect(compare.status == 0, "stdout: \(compare.stdout.suffix(1500))")
     }
 
-    @Test func glanceDownloadNeedsTwoRegionsOfOneCloud() throws {
-        let result = try CLIRunner.run(
+    @Test func glanceDownloadNeedsTwoRegionsOfOneCloud() async throws {
+        let result = try await CLIRunner.run(
             [
                 "replicate", "cloud:replicator/region-a", try cloud.root("region-b"), "--transfer-mode",
                 "glance-download",
@@ -154,7 +157,7 @@ struct KeystoneTests {
         let size = 64 * 1024 * (lifetime + 10)
         try await cloud.seed("region-a", id: id, name: "kc-long", data: Data(repeating: 3, count: size))
         let started = ContinuousClock.now
-        let result = try CLIRunner.run(
+        let result = try await CLIRunner.run(
             [
                 "replicate", "cloud:replicator/region-a", "cloud:replicator/region-b", "--visibility", "private",
                 "--bwlimit", "64K", "-v",
@@ -185,7 +188,7 @@ struct KeystoneTests {
             images.append((id, data))
         }
         let started = ContinuousClock.now
-        let result = try CLIRunner.run(
+        let result = try await CLIRunner.run(
             [
                 "replicate", "cloud:replicator/region-a", "cloud:replicator/region-b", "--visibility", "private",
                 "--bwlimit", "256K", "--concurrency", "4", "-v", "--log-format", "json", "--format", "json",
@@ -211,7 +214,7 @@ struct KeystoneTests {
     @Test func twoCloudsWithTwoLoginsWork() async throws {
         let id = UUID().uuidString.lowercased()
         try await cloud.seed("region-a", id: id, name: "kc-two", data: Data(repeating: 1, count: 1000))
-        let result = try CLIRunner.run(
+        let result = try await CLIRunner.run(
             ["replicate", "cloud:replicator-appcred/region-a", "cloud:replicator/region-b", "--visibility", "private"],
             environment: environment
         )
@@ -219,11 +222,11 @@ struct KeystoneTests {
         #expect(try await cloud.imageIDs("region-b") == [id])
     }
 
-    @Test func wrongPasswordExitsFourWithOneLine() throws {
+    @Test func wrongPasswordExitsFourWithOneLine() async throws {
         var environment = environment
         environment["OS_CLOUD"] = "replicator"
         environment["OS_PASSWORD"] = "not-the-password-xyzzy"
-        let result = try CLIRunner.run(
+        let result = try await CLIRunner.run(
             ["compare", "cloud:replicator/region-a", "cloud:replicator/region-b", "-v"],
             environment: environment
         )
@@ -246,30 +249,30 @@ struct KeystoneTests {
         (["compare", "cloud:replicator", "cloud:replicator/region-b"], 2, "name one as cloud:replicator/REGION"),
         (["compare", "cloud:nowhere/region-a", "cloud:replicator/region-b"], 2, "cloud 'nowhere' is not in"),
     ])
-    func unusableCloudLocationsSayWhich(_ arguments: [String], _ status: Int32, _ message: String) throws {
-        let result = try CLIRunner.run(arguments, environment: environment)
+    func unusableCloudLocationsSayWhich(_ arguments: [String], _ status: Int32, _ message: String) async throws {
+        let result = try await CLIRunner.run(arguments, environment: environment)
         #expect(result.status == status, "stderr: \(result.stderr)")
         #expect(result.stderr.contains(message), "stderr: \(result.stderr)")
         #expect(result.stderr.split(separator: "\n").count == 1, "stderr: \(result.stderr)")
     }
 
-    @Test func insecureIsWarnedAboutAndAMissingCACertRefused() throws {
+    @Test func insecureIsWarnedAboutAndAMissingCACertRefused() async throws {
         var insecure = environment
         insecure["OS_INSECURE"] = "true"
-        let warned = try CLIRunner.run(
+        let warned = try await CLIRunner.run(
             ["compare", "cloud:replicator/region-a", "cloud:replicator/region-b"],
             environment: insecure
         )
         #expect(warned.status == 0, "stderr: \(warned.stderr)")
         #expect(warned.stderr.contains("TLS certificates are not verified"), "stderr: \(warned.stderr)")
-        let quiet = try CLIRunner.run(
+        let quiet = try await CLIRunner.run(
             ["compare", "cloud:replicator/region-a", "cloud:replicator/region-b"],
             environment: environment
         )
         #expect(!quiet.stderr.contains("TLS certificates are not verified"), "stderr: \(quiet.stderr)")
         var missing = environment
         missing["OS_CACERT"] = "/nonexistent/ca.pem"
-        let refused = try CLIRunner.run(
+        let refused = try await CLIRunner.run(
             ["compare", "cloud:replicator/region-a", "cloud:replicator/region-b"],
             environment: missing
         )
@@ -294,7 +297,7 @@ struct KeystoneTests {
         )
         try await cloud.seed("region-a", id: privateID, name: "kc-priv", data: Data(count: 100))
         let arguments = ["--visibility", "public,private", "--format", "json"]
-        let member = try CLIRunner.run(
+        let member = try await CLIRunner.run(
             ["replicate", "cloud:replicator/region-a", "cloud:replicator/region-b"] + arguments,
             environment: environment
         )
@@ -304,7 +307,7 @@ struct KeystoneTests {
             "stdout: \(member.stdout.prefix(3000))"
         )
         #expect(try await cloud.imageIDs("region-b").contains(privateID))
-        let admin = try CLIRunner.run(
+        let admin = try await CLIRunner.run(
             ["replicate", "cloud:replicator-admin/region-a", "cloud:replicator-admin/region-b"] + arguments,
             environment: environment
         )
@@ -323,7 +326,7 @@ struct KeystoneTests {
             data: Data(repeating: 5, count: 100),
             owner: "other-project"
         )
-        let admin = try CLIRunner.run(
+        let admin = try await CLIRunner.run(
             [
                 "replicate", "cloud:replicator-admin/region-a", "cloud:replicator-admin/region-b", "--visibility",
                 "private", "--preserve-owner", "--format", "json",
@@ -337,7 +340,7 @@ struct KeystoneTests {
 
         let ownID = UUID().uuidString.lowercased()
         try await cloud.seed("region-a", id: ownID, name: "kc-own", data: Data(repeating: 6, count: 100))
-        let member = try CLIRunner.run(
+        let member = try await CLIRunner.run(
             [
                 "replicate", "cloud:replicator/region-a", "cloud:replicator/region-b", "--visibility", "private",
                 "--preserve-owner",
@@ -351,6 +354,95 @@ struct KeystoneTests {
             )
         )
         #expect(try await cloud.owner("region-b", ownID) == cloud.owner("region-a", ownID))
+    }
+
+    /// `sync --preserve-owner --members`: copies made in each direction keep their origin's owner (admin
+    /// credentials) and get the origin's members; a copy's own member never travels back to the origin and is
+    /// removed only with --prune-members; without the admin role the report says who owns the copies.
+    @Test func syncKeepsTheOriginsOwnerAndMembers() async throws {
+        let fromA = UUID().uuidString.lowercased()
+        let fromB = UUID().uuidString.lowercased()
+        try await cloud.seed(
+            "region-a",
+            id: fromA,
+            name: "ks-shared",
+            data: Data(repeating: 3, count: 100),
+            visibility: "shared",
+            owner: "project-a"
+        )
+        try await cloud.seed("region-b", id: fromB, name: "ks-private", data: Data(count: 100), owner: "project-b")
+        func addMember(_ member: String, in region: String) async throws {
+            try await cloud.call(
+                "POST",
+                try cloud.root(region) + "/v2/images/\(fromA)/members",
+                body: Data(#"{"member": "\#(member)"}"#.utf8),
+                expect: [200]
+            )
+        }
+        for member in ["partner-1", "partner-2"] { try await addMember(member, in: "region-a") }
+        let sync = [
+            "sync", "cloud:replicator-admin/region-a", "cloud:replicator-admin/region-b", "--visibility",
+            "shared,private", "--preserve-owner", "--members", "--format", "json",
+        ]
+        let dry = try await CLIRunner.run(sync + ["--dry-run"], environment: environment)
+        #expect(dry.status == 1, "stderr: \(dry.stderr) stdout: \(dry.stdout.prefix(2000))")
+        let planned = try #require(try dry.json()["regions"] as? [[String: Any]])
+        #expect((planned[1]["members"] as? [String: Any])?["missing"] as? Int == 2)
+        #expect(try await cloud.imageIDs("region-b") == [fromB])
+
+        let reportFile = ScratchDirectory.unusedURL("sync-report").appendingPathExtension("json").path
+        defer { try? FileManager.default.removeItem(atPath: reportFile) }
+        let run = try await CLIRunner.run(sync + ["--report", reportFile], environment: environment)
+        #expect(run.status == 0, "stderr: \(run.stderr) stdout: \(run.stdout.prefix(3000))")
+        // The report with its owner and members validates against the published schema.
+        let valid = try Repository.run("scripts/validate-report", [reportFile])
+        #expect(valid.status == 0, "\(valid.stderr)")
+        let regions = try #require(try run.json()["regions"] as? [[String: Any]])
+        #expect(regions.map { $0["owner"] as? String } == ["preserved", "preserved"])
+        #expect((regions[1]["members"] as? [String: Any])?["added"] as? Int == 2)
+        #expect(try await cloud.owner("region-b", fromA) == "project-a")
+        #expect(try await cloud.owner("region-a", fromB) == "project-b")
+        #expect(try await cloud.members("region-b", fromA) == ["partner-1", "partner-2"])
+
+        // A member added at the origin reaches the copy; one added to the copy stays there and only there,
+        // until --prune-members.
+        try await addMember("partner-3", in: "region-a")
+        try await addMember("partner-x", in: "region-b")
+        let again = try await CLIRunner.run(sync, environment: environment)
+        #expect(again.status == 0, "stderr: \(again.stderr)")
+        #expect(try await cloud.members("region-b", fromA) == ["partner-1", "partner-2", "partner-3", "partner-x"])
+        #expect(try await cloud.members("region-a", fromA) == ["partner-1", "partner-2", "partner-3"])
+        let pruned = try await CLIRunner.run(sync + ["--prune-members"], environment: environment)
+        #expect(pruned.status == 0, "stderr: \(pruned.stderr)")
+        #expect(try await cloud.members("region-b", fromA) == ["partner-1", "partner-2", "partner-3"])
+        let converged = try await CLIRunner.run(sync + ["--prune-members", "--dry-run"], environment: environment)
+        #expect(converged.status == 0, "stdout: \(converged.stdout.prefix(3000))")
+
+        // The member role: new copies belong to the replicating project, and the matrix says so.
+        let ownID = UUID().uuidString.lowercased()
+        try await cloud.seed("region-b", id: ownID, name: "ks-own", data: Data(repeating: 8, count: 100))
+        let member = try await CLIRunner.run(
+            [
+                "sync", "cloud:replicator/region-a", "cloud:replicator/region-b", "--visibility", "private",
+                "--include-name", "ks-own", "--preserve-owner",
+            ],
+            environment: environment
+        )
+        #expect(member.status == 0, "stderr: \(member.stderr) stdout: \(member.stdout.prefix(2000))")
+        #expect(
+            member.stdout.contains(
+                "R1 owner: new copies are owned by the replicating project (keeping the source's owner needs the admin role)"
+            ),
+            "stdout: \(member.stdout)"
+        )
+        #expect(try await cloud.owner("region-a", ownID) == cloud.owner("region-b", ownID))
+
+        let unshared = try await CLIRunner.run(
+            ["sync", "cloud:replicator/region-a", "cloud:replicator/region-b", "--members"],
+            environment: environment
+        )
+        #expect(unshared.status == 2)
+        #expect(unshared.stderr.contains("add shared to --visibility"))
     }
 
     /// --members: a shared copy gets the source's member projects, mapped by --member-map where given.
@@ -379,16 +471,16 @@ struct KeystoneTests {
             "--members",
             "--member-map", map,
         ]
-        let result = try CLIRunner.run(arguments + ["--format", "json"], environment: environment)
+        let result = try await CLIRunner.run(arguments + ["--format", "json"], environment: environment)
         #expect(result.status == 0, "stderr: \(result.stderr) stdout: \(result.stdout.prefix(2000))")
         let members = (try result.json()["targets"] as? [[String: Any]])?.first?["members"] as? [String: Any]
         #expect(members?["added"] as? Int == 2)
         #expect(try await cloud.members("region-b", id) == ["partner-1", "partner-b"])
         // A second run finds nothing to add.
-        let again = try CLIRunner.run(arguments, environment: environment)
+        let again = try await CLIRunner.run(arguments, environment: environment)
         #expect(again.status == 0, "stderr: \(again.stderr)")
         #expect(again.stdout.contains("members: 0 added to shared copies"), "stdout: \(again.stdout)")
-        let unshared = try CLIRunner.run(
+        let unshared = try await CLIRunner.run(
             ["replicate", "cloud:replicator/region-a", "cloud:replicator/region-b", "--members"],
             environment: environment
         )

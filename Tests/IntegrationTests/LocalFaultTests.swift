@@ -34,7 +34,7 @@ extension ReplicationTests {
             defer { scratch.remove() }
             let state = ["--state", scratch.file("state.sqlite"), "--spool", "auto", "--spool", scratch.file("spool")]
 
-            let limited = try CLIRunner.run(
+            let limited = try await CLIRunner.run(
                 ["replicate", a.root, b.root, "--format", "json"] + state,
                 launcher: Self.fileSizeLimited(1024)
             )
@@ -52,7 +52,7 @@ extension ReplicationTests {
             #expect(try await a.image(id)?["status"] as? String == "active")
 
             // With room on the disk, the next run copies into the kept record.
-            let next = try CLIRunner.run(["replicate", a.root, b.root, "--format", "json"] + state)
+            let next = try await CLIRunner.run(["replicate", a.root, b.root, "--format", "json"] + state)
             #expect(next.status == 0, "stderr: \(next.stderr)")
             #expect(try await b.image(id)?["status"] as? String == "active")
             #expect(try await b.data(id) == data)

@@ -29,18 +29,18 @@ extension ReplicationTests {
                 data: data,
                 ["name": "to-train", "visibility": "public", "os_distro": "debian", "tags": ["lts"]]
             )
-            let there = try CLIRunner.run(["replicate", a.root, old.root, "--format", "json"])
+            let there = try await CLIRunner.run(["replicate", a.root, old.root, "--format", "json"])
             #expect(there.status == 0, "stderr: \(there.stderr)")
             #expect(try await old.data(id) == data)
             let copy = try #require(try await old.image(id))
             #expect(copy["os_distro"] as? String == "debian")
             #expect(copy["os_hash_algo"] as? String == "sha512", "Train records the multihash the copy is checked by")
-            #expect(try CLIRunner.run(["compare", a.root, old.root]).status == 0)
+            #expect(try await CLIRunner.run(["compare", a.root, old.root]).status == 0)
 
-            let back = try CLIRunner.run(["replicate", old.root, b.root, "--format", "json"])
+            let back = try await CLIRunner.run(["replicate", old.root, b.root, "--format", "json"])
             #expect(back.status == 0, "stderr: \(back.stderr)")
             #expect(try await b.data(id) == data)
-            #expect(try CLIRunner.run(["compare", old.root, b.root]).status == 0)
+            #expect(try await CLIRunner.run(["compare", old.root, b.root]).status == 0)
         }
     }
 }

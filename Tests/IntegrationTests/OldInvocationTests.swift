@@ -37,9 +37,9 @@ struct OldInvocationTests {
         return images
     }
 
-    @Test func helpOfEachOldCommand() throws {
+    @Test func helpOfEachOldCommand() async throws {
         for command in ["compare", "dump", "livecopy", "load", "size"] {
-            let help = try CLIRunner.run(["help", command])
+            let help = try await CLIRunner.run(["help", command])
             #expect(help.status == 0, "help \(command): \(help.stderr)")
             #expect(help.stdout.contains("USAGE: glance-replicator"), "help \(command)")
         }
@@ -50,15 +50,15 @@ struct OldInvocationTests {
         let source = hostPort(a)
         let target = hostPort(b)
 
-        let size = try CLIRunner.run(["size", "-t", "any-token", source])
+        let size = try await CLIRunner.run(["size", "-t", "any-token", source])
         #expect(size.status == 0, "\(size.stderr)")
         #expect(size.stdout.contains("summary: 2 images"), "\(size.stdout)")
 
-        let before = try CLIRunner.run(["compare", source, target])
+        let before = try await CLIRunner.run(["compare", source, target])
         #expect(before.status == 1, "\(before.stderr)")
 
         // -m: metadata only; nothing is created on the target.
-        let metaOnly = try CLIRunner.run(["livecopy", "-m", source, target])
+        let metaOnly = try await CLIRunner.run(["livecopy", "-m", source, target])
         #expect(metaOnly.status == 0, "\(metaOnly.stderr)")
         #expect(metaOnly.stderr.contains("note: -m/--metaonly: livecopy repairs metadata only"))
         #expect(try await b.allImages().isEmpty)
@@ -66,12 +66,12 @@ struct OldInvocationTests {
         // dump SERVER:PORT PATH, then load SERVER:PORT PATH (the old order).
         let dump = try ScratchDirectory("olddump")
         defer { dump.remove() }
-        let dumped = try CLIRunner.run(["dump", "--mastertoken", "t", source, dump.path])
+        let dumped = try await CLIRunner.run(["dump", "--mastertoken", "t", source, dump.path])
         #expect(dumped.status == 0, "\(dumped.stderr)")
         for image in images {
             #expect(try Data(contentsOf: URL(fileURLWithPath: dump.file("\(image.id).img"))) == image.data)
         }
-        let loaded = try CLIRunner.run(["load", "-S", "t", target, dump.path])
+        let loaded = try await CLIRunner.run(["load", "-S", "t", target, dump.path])
         #expect(loaded.status == 0, "\(loaded.stderr)")
         for image in images {
             #expect(try await b.image(image.id)?["os_distro"] as? String != nil)
@@ -82,7 +82,7 @@ struct OldInvocationTests {
         let third = newID()
         let data = randomData(123_457)
         try await a.seed(third, data: data, ["name": "old-third", "visibility": "public", "os_distro": "x"])
-        let copy = try CLIRunner.run([
+        let copy = try await CLIRunner.run([
             "livecopy", "-c", "65536", "-D", "created_at date deleted_at location updated_at os_distro", "-d",
             "--sourcetoken", "same", "--targettoken", "same", source, target,
         ])
@@ -92,12 +92,12 @@ struct OldInvocationTests {
         #expect(record["status"] as? String == "active")
         #expect(record["os_distro"] == nil, "-D keeps os_distro off the copy")
         #expect(try await b.data(third) == data)
-        let after = try CLIRunner.run(["compare", "-D", "os_distro", source, target])
+        let after = try await CLIRunner.run(["compare", "-D", "os_distro", source, target])
         #expect(after.status == 0, "\(after.stdout)\(after.stderr)")
-        #expect(try CLIRunner.run(["compare", source, target]).status == 1, "os_distro differs on the third")
+        #expect(try await CLIRunner.run(["compare", source, target]).status == 1, "os_distro differs on the third")
 
         // What this tool cannot do as the old one did: one line, exit 2.
-        let refused = try CLIRunner.run(["livecopy", "--syslog", source, target])
+        let refused = try await CLIRunner.run(["livecopy", "--syslog", source, target])
         #expect(refused.status == 2)
         #expect(refused.stderr.split(separator: "\n").count == 1, "\(refused.stderr)")
     }
@@ -151,20 +151,20 @@ struct OldInvocationTests {
         let location = "dir:\(directory.path)"
         let scope = ["--visibility", "public,private"]
 
-        let size = try CLIRunner.run(["size", location] + scope)
+        let size = try await CLIRunner.run(["size", location] + scope)
         #expect(size.status == 0, "\(size.stderr)")
         #expect(size.stderr.contains("1 entry of neither dump layout, ignored: README"))
         #expect(size.stdout.contains("summary: 2 images"), "\(size.stdout)")
         #expect(size.stdout.contains("(340001 bytes)"), "\(size.stdout)")
 
-        let compare = try CLIRunner.run(["compare", location, b.root, "--format", "json"] + scope)
+        let compare = try await CLIRunner.run(["compare", location, b.root, "--format", "json"] + scope)
         #expect(compare.status == 1, "\(compare.stderr)")
         #expect(
             try compare.images().mapValues { $0["state"] as? String } == [publicID: "missing", privateID: "missing"]
         )
 
         // The old order: load TARGET PATH.
-        let load = try CLIRunner.run(["load", hostPort(b), directory.path, "--format", "json"] + scope)
+        let load = try await CLIRunner.run(["load", hostPort(b), directory.path, "--format", "json"] + scope)
         #expect(load.status == 0, "\(load.stderr)")
         let copied = try #require(try await b.image(publicID))
         #expect(copied["visibility"] as? String == "public")
@@ -181,10 +181,10 @@ struct OldInvocationTests {
         #expect(try await b.image(deletedID) == nil, "deleted records are skipped")
         #expect(try await b.image(killedID) == nil, "only active images are copied")
 
-        #expect(try CLIRunner.run(["compare", location, b.root] + scope).status == 0)
-        #expect(try CLIRunner.run(["replicate", location, b.root, "--dry-run"] + scope).status == 0)
+        #expect(try await CLIRunner.run(["compare", location, b.root] + scope).status == 0)
+        #expect(try await CLIRunner.run(["replicate", location, b.root, "--dry-run"] + scope).status == 0)
         // dump writes only the current layout, never into the old tool's directory.
-        let refused = try CLIRunner.run(["dump", b.root, location])
+        let refused = try await CLIRunner.run(["dump", b.root, location])
         #expect(refused.status == 2)
         #expect(refused.stderr.contains("old glance-replicator's layout"))
     }
@@ -200,7 +200,7 @@ struct OldInvocationTests {
         changed[10] ^= 0xFF
         try dump.add(altered, data: changed, recordedData: data, isPublic: true, properties: [:])
         try dump.add(truncated, data: data.prefix(1000), recordedData: data, isPublic: true, properties: [:])
-        let load = try CLIRunner.run(["load", "dir:\(directory.path)", b.root, "--format", "json"])
+        let load = try await CLIRunner.run(["load", "dir:\(directory.path)", b.root, "--format", "json"])
         #expect(load.status == 3, "\(load.stderr)")
         let results = try load.images()
         #expect((results[altered]?["error"] as? String)?.contains("md5") == true, "\(results)")
@@ -210,12 +210,12 @@ struct OldInvocationTests {
         }
     }
 
-    @Test func folderWithoutRecordsIsNotADump() throws {
+    @Test func folderWithoutRecordsIsNotADump() async throws {
         let directory = try ScratchDirectory("notadump")
         defer { directory.remove() }
         try Data("x".utf8).write(to: URL(fileURLWithPath: directory.file("holiday.jpg")))
         for command in [["size", "dir:\(directory.path)"], ["load", "127.0.0.1:1", directory.path]] {
-            let run = try CLIRunner.run(command)
+            let run = try await CLIRunner.run(command)
             #expect(run.status == 2, "\(command): \(run.stdout)\(run.stderr)")
             #expect(run.stderr.contains("no image record"))
         }

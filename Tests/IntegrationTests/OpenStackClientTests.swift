@@ -74,8 +74,8 @@ struct OpenStackClientTests {
         return statuses
     }
 
-    func replicate(_ extra: [String] = []) throws -> CLIResult {
-        try CLIRunner.run(
+    func replicate(_ extra: [String] = []) async throws -> CLIResult {
+        try await CLIRunner.run(
             [
                 "replicate", source, target, "--visibility", "public,community,shared,private", "--members",
                 "--preserve-owner", "--format", "json",
@@ -84,8 +84,8 @@ struct OpenStackClientTests {
         )
     }
 
-    func compare() throws -> CLIResult {
-        try CLIRunner.run(
+    func compare() async throws -> CLIResult {
+        try await CLIRunner.run(
             [
                 "compare", source, target, "--visibility", "public,community,shared,private", "--members", "--format",
                 "json",
@@ -218,7 +218,7 @@ struct OpenStackClientTests {
         #expect(try osc.show("region-a", byName["zero"]!)["size"] as? Int == 0)
 
         // One run copies every copyable image and reports every other one with its reason.
-        let run = try replicate()
+        let run = try await replicate()
         #expect(run.status == 0, "stderr: \(run.stderr.suffix(3000))")
         let report = try run.images()
         for id in copied {
@@ -235,7 +235,7 @@ struct OpenStackClientTests {
             try await cloud.call("GET", try cloud.root("region-b") + "/v2/images/\(id)", expect: [404])
         }
         try expectSameEverywhere(copied)
-        let audit = try compare()
+        let audit = try await compare()
         #expect(audit.status == 0, "compare: \(audit.stdout.suffix(3000)) \(audit.stderr.suffix(2000))")
 
         // The operator edits the source with the client.
@@ -255,7 +255,7 @@ struct OpenStackClientTests {
                 ["image", "remove", "project", byName["shared"]!, service],
             ]
         )
-        let drift = try compare()
+        let drift = try await compare()
         #expect(drift.status == 1, "compare must see the edits: \(drift.stdout.suffix(2000))")
         let drifted = try drift.images()
         #expect(drifted[direct]?["state"] as? String == "status_drift")
@@ -268,17 +268,17 @@ struct OpenStackClientTests {
         #expect(members["extra"] as? Int == 1, "\(members)")
 
         // One run brings the target back to equal (the removed member only with --prune-members).
-        let converge = try replicate(["--prune-members"])
+        let converge = try await replicate(["--prune-members"])
         #expect(converge.status == 0, "stderr: \(converge.stderr.suffix(3000))")
         try expectSameEverywhere(copied + [deactivated])
         #expect(try osc.show("region-b", direct)["status"] as? String == "deactivated")
         #expect(try osc.members("region-b", byName["shared"]!).keys.sorted() == [admin])
-        let settledAudit = try compare()
+        let settledAudit = try await compare()
         #expect(settledAudit.status == 0, "compare after one run: \(settledAudit.stdout.suffix(3000))")
 
         // Reactivated at the source: reactivated on the copy.
         try osc.run("region-a", ["image", "set", "--activate", direct])
-        #expect(try replicate().status == 0)
+        await #expect(try replicate().status == 0)
         #expect(try osc.show("region-b", direct)["status"] as? String == "active")
         try expectSameEverywhere([direct])
         try? FileManager.default.removeItem(at: directory)

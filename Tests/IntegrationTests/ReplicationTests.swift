@@ -53,7 +53,7 @@ struct ReplicationTests {
 
     @Test func dryRunPlansTheMissingImagesAndWritesNothing() async throws {
         let ids = try await seedEveryKind()
-        let result = try CLIRunner.run(["replicate", a.root, b.root, "--dry-run", "--format", "json"])
+        let result = try await CLIRunner.run(["replicate", a.root, b.root, "--dry-run", "--format", "json"])
         #expect(result.status == 1, "stderr: \(result.stderr)")
         let json = try result.json()
         #expect(json["dry_run"] as? Bool == true)
@@ -77,7 +77,7 @@ struct ReplicationTests {
 
     @Test func replicateCopiesEveryInScopeImageThenHasNothingToDo() async throws {
         let ids = try await seedEveryKind()
-        let first = try CLIRunner.run(["replicate", a.root, b.root, "--format", "json"])
+        let first = try await CLIRunner.run(["replicate", a.root, b.root, "--format", "json"])
         #expect(first.status == 0, "stderr: \(first.stderr)")
         #expect(try first.json()["dry_run"] as? Bool == false)
         #expect(
@@ -108,13 +108,13 @@ struct ReplicationTests {
             #expect(try await b.image(ids[role]!) == nil, "\(role) image is out of scope")
         }
 
-        let compare = try CLIRunner.run(["compare", a.root, b.root, "--format", "json"])
+        let compare = try await CLIRunner.run(["compare", a.root, b.root, "--format", "json"])
         #expect(compare.status == 0, "stderr: \(compare.stderr)")
         #expect(try compare.summary()["in_sync"] == 4)
         // The public image without data is reported, with its reason, and is not a difference.
         #expect(try compare.summary()["no_data"] == 1)
         #expect(try compare.images()[ids["queued"]!]?["state"] as? String == "no_data")
-        let second = try CLIRunner.run(["replicate", a.root, b.root])
+        let second = try await CLIRunner.run(["replicate", a.root, b.root])
         #expect(second.status == 0)
         #expect(
             second.stdout.contains(
@@ -131,7 +131,7 @@ struct ReplicationTests {
             data: randomData(4096),
             ["name": "ubuntu", "visibility": "public", "os_distro": "ubuntu", "tags": ["a", "b"]]
         )
-        #expect(try CLIRunner.run(["replicate", a.root, b.root]).status == 0)
+        #expect(try await CLIRunner.run(["replicate", a.root, b.root]).status == 0)
         try await b.patch(
             id,
             [
@@ -143,7 +143,7 @@ struct ReplicationTests {
                 ["op": "replace", "path": "/visibility", "value": "community"],
             ]
         )
-        let compare = try CLIRunner.run(["compare", a.root, b.root, "--format", "json"])
+        let compare = try await CLIRunner.run(["compare", a.root, b.root, "--format", "json"])
         #expect(compare.status == 1)
         let entry = try #require(try compare.images()[id])
         #expect(entry["state"] as? String == "metadata_drift")
@@ -158,11 +158,11 @@ struct ReplicationTests {
         #expect(name["source"] as? String == "ubuntu")
         #expect(name["target"] as? String == "renamed")
 
-        let table = try CLIRunner.run(["compare", a.root, b.root])
+        let table = try await CLIRunner.run(["compare", a.root, b.root])
         #expect(table.status == 1)
         #expect(table.stdout.contains("name: \"renamed\" -> \"ubuntu\""))
 
-        let repair = try CLIRunner.run(["replicate", a.root, b.root, "--format", "json"])
+        let repair = try await CLIRunner.run(["replicate", a.root, b.root, "--format", "json"])
         #expect(repair.status == 0, "stderr: \(repair.stderr)")
         #expect(try repair.images()[id]?["result"] as? String == "done")
         let fixed = try #require(try await b.image(id))
@@ -171,7 +171,7 @@ struct ReplicationTests {
         #expect(fixed["os_distro"] as? String == "ubuntu")
         #expect(fixed["min_ram"] as? Int == 0)
         #expect(fixed["visibility"] as? String == "public")
-        #expect(try CLIRunner.run(["compare", a.root, b.root]).status == 0)
+        #expect(try await CLIRunner.run(["compare", a.root, b.root]).status == 0)
     }
 
     @Test func dataConflictIsReportedAndNeverOverwritten() async throws {
@@ -179,10 +179,10 @@ struct ReplicationTests {
         try await a.seed(id, data: randomData(2048), ["name": "same-id", "visibility": "public"])
         let theirs = randomData(2048)
         try await b.seed(id, data: theirs, ["name": "same-id", "visibility": "public"])
-        let compare = try CLIRunner.run(["compare", a.root, b.root, "--format", "json"])
+        let compare = try await CLIRunner.run(["compare", a.root, b.root, "--format", "json"])
         #expect(compare.status == 1)
         #expect(try compare.images()[id]?["state"] as? String == "data_conflict")
-        let run = try CLIRunner.run(["replicate", a.root, b.root, "--format", "json"])
+        let run = try await CLIRunner.run(["replicate", a.root, b.root, "--format", "json"])
         #expect(run.status == 3)
         #expect(try run.images()[id]?["action"] as? String == "conflict")
         #expect(try run.images()[id]?["result"] as? String == "skipped")
@@ -193,19 +193,21 @@ struct ReplicationTests {
     @Test func extraTargetImagesAreReportedOnly() async throws {
         let extra = newID()
         try await b.seed(extra, data: randomData(100), ["name": "local-only", "visibility": "community"])
-        let compare = try CLIRunner.run(["compare", a.root, b.root, "--format", "json"])
+        let compare = try await CLIRunner.run(["compare", a.root, b.root, "--format", "json"])
         #expect(compare.status == 1)
         #expect(try compare.images()[extra]?["state"] as? String == "extra")
         #expect(try compare.images()[extra]?["action"] as? String == "ignore")
-        let dryRun = try CLIRunner.run(["replicate", a.root, b.root, "--dry-run"])
+        let dryRun = try await CLIRunner.run(["replicate", a.root, b.root, "--dry-run"])
         #expect(dryRun.status == 0, "an extra image is nothing replicate would do")
-        #expect(try CLIRunner.run(["replicate", a.root, b.root]).status == 0)
+        #expect(try await CLIRunner.run(["replicate", a.root, b.root]).status == 0)
         #expect(try await b.image(extra) != nil)
     }
 
     @Test func visibilityOptionWidensTheScope() async throws {
         let ids = try await seedEveryKind()
-        let run = try CLIRunner.run(["livecopy", a.root, b.root, "--visibility", "private,shared", "--format", "json"])
+        let run = try await CLIRunner.run([
+            "livecopy", a.root, b.root, "--visibility", "private,shared", "--format", "json",
+        ])
         #expect(run.status == 0, "stderr: \(run.stderr)")
         #expect(Set(try run.images().keys) == [ids["private"]!, ids["shared"]!])
         #expect(try await b.image(ids["private"]!)?["visibility"] as? String == "private")
@@ -218,7 +220,7 @@ struct ReplicationTests {
         let data = randomData(10_000)
         try await a.seed(id, data: data, ["name": "resumed", "visibility": "public", "os_distro": "alpine"])
         try await b.create(["id": id, "name": "stale", "visibility": "public"])
-        let run = try CLIRunner.run(["replicate", a.root, b.root, "--format", "json"])
+        let run = try await CLIRunner.run(["replicate", a.root, b.root, "--format", "json"])
         #expect(run.status == 0, "stderr: \(run.stderr)")
         #expect(try run.images()[id]?["state"] as? String == "missing")
         let copy = try #require(try await b.image(id))
@@ -244,7 +246,7 @@ struct ReplicationTests {
         try handle.write(contentsOf: Data([byte ^ 0xff]))
         try handle.close()
 
-        let run = try CLIRunner.run(["replicate", a.root, b.root, "--format", "json"])
+        let run = try await CLIRunner.run(["replicate", a.root, b.root, "--format", "json"])
         #expect(run.status == 3, "stderr: \(run.stderr)")
         let images = try run.images()
         #expect(images[good]?["result"] as? String == "done")
@@ -262,14 +264,14 @@ struct ReplicationTests {
             data: randomData(1000),
             ["name": "img", "visibility": "public", "build_host": "ci-7", "os_distro": "rhel"]
         )
-        let run = try CLIRunner.run(["replicate", a.root, b.root, "--dontreplicate", "build_host", "created_at"])
+        let run = try await CLIRunner.run(["replicate", a.root, b.root, "--dontreplicate", "build_host", "created_at"])
         #expect(run.status == 0, "stderr: \(run.stderr)")
         let copy = try #require(try await b.image(id))
         #expect(copy["build_host"] == nil)
         #expect(copy["os_distro"] as? String == "rhel")
         try await b.patch(id, [["op": "add", "path": "/build_host", "value": "elsewhere"]])
-        #expect(try CLIRunner.run(["compare", a.root, b.root, "--dontreplicate", "build_host"]).status == 0)
-        #expect(try CLIRunner.run(["compare", a.root, b.root]).status == 1)
+        #expect(try await CLIRunner.run(["compare", a.root, b.root, "--dontreplicate", "build_host"]).status == 0)
+        #expect(try await CLIRunner.run(["compare", a.root, b.root]).status == 1)
     }
 
     /// A 48 MiB image is streamed, not read whole first: the target's upload is under way (`saving`) while the
@@ -292,7 +294,7 @@ struct ReplicationTests {
             if try await b.image(id)?["status"] as? String == "saving" { readWhenSaving = read }
             try await Task.sleep(for: .milliseconds(20))
         }
-        let result = try run.finish()
+        let result = try await run.finish()
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let early = try #require(readWhenSaving, "the upload was never seen under way")
         #expect(early < data.count / 2, "the upload started only after \(early) of \(data.count) bytes")

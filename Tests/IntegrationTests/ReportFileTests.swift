@@ -26,7 +26,7 @@ struct ReportFileTests {
         try await a.seed(ids["sync"]!, data: randomData(1000), ["name": "in-sync", "visibility": "public"])
         try await a.seed(ids["drift"]!, data: randomData(2000), ["name": "drifted <b>", "visibility": "public"])
         try await a.seed(ids["orphan"]!, data: randomData(500), ["name": "orphan", "visibility": "public"])
-        #expect(try CLIRunner.run(["replicate", a.root, b.root]).status == 0)
+        #expect(try await CLIRunner.run(["replicate", a.root, b.root]).status == 0)
         try await b.patch(ids["drift"]!, [["op": "add", "path": "/os_distro", "value": "local & odd"]])
         try await a.call("DELETE", "/v2/images/\(ids["orphan"]!)", expect: [204])
         try await a.seed(ids["conflict"]!, data: randomData(1500), ["name": "conflict", "visibility": "public"])
@@ -58,7 +58,7 @@ struct ReportFileTests {
         var files: [String] = []
         for (name, arguments, status) in runs {
             let file = scratch.file("\(name).json")
-            let run = try CLIRunner.run(arguments + ["--report", file])
+            let run = try await CLIRunner.run(arguments + ["--report", file])
             #expect(run.status == status, "\(name): \(run.stderr)")
             files.append(file)
         }
@@ -104,7 +104,9 @@ struct ReportFileTests {
         defer { scratch.remove() }
         let page = scratch.file("report.html")
         let json = scratch.file("report.json")
-        let run = try CLIRunner.run(["replicate", a.root, b.root, "--prune", "--report-html", page, "--report", json])
+        let run = try await CLIRunner.run([
+            "replicate", a.root, b.root, "--prune", "--report-html", page, "--report", json,
+        ])
         #expect(run.status == 3, "stderr: \(run.stderr)")
         let html = try String(contentsOfFile: page, encoding: .utf8)
         // Self-contained: nothing fetched, nothing run.

@@ -41,12 +41,12 @@ struct SpoolLockTests {
         #expect(spooling, "the first job never started spooling")
 
         // Job 2 (A to C, another lock) needs the same spool file while job 1 holds it.
-        let second = try CLIRunner.run(["replicate", a.root, c.root, "--spool", "always", "--spool", spool.path])
+        let second = try await CLIRunner.run(["replicate", a.root, c.root, "--spool", "always", "--spool", spool.path])
         #expect(second.status == 3, "stderr: \(second.stderr)")
         #expect(second.stderr.contains("in use by another glance-replicator run copying the same image"))
         #expect(try await c.image(id) == nil, "the skipped job created a record on its target")
 
-        let done = try first.finish()
+        let done = try await first.finish()
         #expect(done.status == 0, "stderr: \(done.stderr)")
         #expect(try await b.data(id) == data)
     }

@@ -13,7 +13,7 @@ extension KeystoneTests {
         try await cloud.seed("region-b", id: fromB, name: "sync-from-b", data: dataB)
         let regions = ["cloud:replicator/region-a", "cloud:replicator/region-b"]
         let arguments = ["--visibility", "private", "--format", "json"]
-        let run = try CLIRunner.run(
+        let run = try await CLIRunner.run(
             ["sync"] + regions + ["--transfer-mode", "glance-download"] + arguments,
             environment: environment
         )
@@ -32,7 +32,7 @@ extension KeystoneTests {
         expectNoSecrets(run.stdout + run.stderr)
 
         // The copies carry their origin's name: the next run sees one origin and one in_sync copy per image.
-        let again = try CLIRunner.run(["sync"] + regions + arguments, environment: environment)
+        let again = try await CLIRunner.run(["sync"] + regions + arguments, environment: environment)
         #expect(again.status == 0, "stderr: \(again.stderr.suffix(2000))")
         let images = try again.json()["images"] as? [[String: Any]] ?? []
         #expect(images.count == 2)

@@ -124,7 +124,7 @@ extension ReplicationTests {
             let roots = proxies.map(\.root)
             let state = stateArguments()
 
-            let plan = try CLIRunner.run(["sync"] + roots + ["--dry-run", "--format", "json"] + state)
+            let plan = try await CLIRunner.run(["sync"] + roots + ["--dry-run", "--format", "json"] + state)
             #expect(plan.status == 1, "stderr: \(plan.stderr)")
             #expect(try plan.json()["command"] as? String == "sync")
             let planned = try matrix(plan)
@@ -137,7 +137,7 @@ extension ReplicationTests {
             let scratch = try ScratchDirectory("sync-report")
             defer { scratch.remove() }
             let files = ["--report", scratch.file("run.json"), "--report-html", scratch.file("run.html")]
-            let run = try CLIRunner.run(["sync"] + roots + ["--format", "json"] + files + state)
+            let run = try await CLIRunner.run(["sync"] + roots + ["--format", "json"] + files + state)
             #expect(run.status == 0, "stderr: \(run.stderr)")
             let valid = try Repository.run("scripts/validate-report", [scratch.file("run.json")])
             #expect(valid.status == 0, "\(valid.stderr)")
@@ -176,7 +176,7 @@ extension ReplicationTests {
             #expect(try proxies.map { try $0.count("listings") } == [4, 4, 4])
 
             let before = try proxies.map { try $0.stats()["methods"] as? [String: Int] ?? [:] }
-            let again = try CLIRunner.run(["sync"] + roots + ["--format", "json"] + state)
+            let again = try await CLIRunner.run(["sync"] + roots + ["--format", "json"] + state)
             #expect(again.status == 0, "stderr: \(again.stderr)")
             #expect(try proxies.map { try $0.count("listings") } == [6, 6, 6], "each region listed once per run")
             for (proxy, earlier) in zip(proxies, before) {
@@ -197,12 +197,12 @@ extension ReplicationTests {
             let y = try await seed(b, size: 2000, name: "edited-on-a-copy", ["os_version": "2022"])
             let roots = [a.root, b.root, c.root]
             let state = stateArguments()
-            #expect(try CLIRunner.run(["sync"] + roots + state).status == 0)
+            #expect(try await CLIRunner.run(["sync"] + roots + state).status == 0)
 
             try await a.patch(x.id, [["op": "replace", "path": "/os_distro", "value": "ubuntu-noble"]])
             try await c.patch(y.id, [["op": "replace", "path": "/os_version", "value": "local-edit"]])
             try await c.patch(y.id, [["op": "replace", "path": "/tags", "value": ["local"]]])
-            let run = try CLIRunner.run(["sync"] + roots + ["--format", "json"] + state)
+            let run = try await CLIRunner.run(["sync"] + roots + ["--format", "json"] + state)
             #expect(run.status == 0, "stderr: \(run.stderr)")
             let rows = try matrix(run)
             #expect(rows[x.id]?[b.root]?["state"] as? String == "metadata_drift")
@@ -231,7 +231,7 @@ extension ReplicationTests {
             let y = try await seed(b, size: 1200, name: "deactivated-on-a-copy")
             let roots = [a.root, b.root, c.root]
             let state = stateArguments()
-            #expect(try CLIRunner.run(["sync"] + roots + state).status == 0)
+            #expect(try await CLIRunner.run(["sync"] + roots + state).status == 0)
             let z = try await seed(b, size: 900, name: "withdrawn-before-any-copy")
 
             try await setStatus(a, x.id, "deactivate")
@@ -240,7 +240,7 @@ extension ReplicationTests {
             try await setStatus(b, z.id, "deactivate")
             let scratch = try ScratchDirectory("sync-status")
             defer { scratch.remove() }
-            let plan = try CLIRunner.run(
+            let plan = try await CLIRunner.run(
                 ["sync"] + roots + ["--dry-run", "--format", "json", "--report", scratch.file("plan.json")] + state
             )
             #expect(plan.status == 1, "stderr: \(plan.stderr)")
@@ -256,7 +256,7 @@ extension ReplicationTests {
             #expect(planned[z.id]?[c.root]?["action"] as? String == "none")
             #expect(try await status(b, x.id) == "active", "a dry run changes nothing")
 
-            let run = try CLIRunner.run(["sync"] + roots + ["--format", "json"] + state)
+            let run = try await CLIRunner.run(["sync"] + roots + ["--format", "json"] + state)
             #expect(run.status == 0, "stderr: \(run.stderr)")
             #expect(try matrix(run)[x.id]?[c.root]?["result"] as? String == "done")
             for region in [a, b, c] {
@@ -266,11 +266,11 @@ extension ReplicationTests {
             }
             #expect(try await a.image(z.id) == nil, "a deactivated image is not copied")
             #expect(try await c.image(z.id) == nil)
-            let settled = try CLIRunner.run(["sync"] + roots + ["--dry-run", "--format", "json"] + state)
+            let settled = try await CLIRunner.run(["sync"] + roots + ["--dry-run", "--format", "json"] + state)
             #expect(settled.status == 0, "stdout: \(settled.stdout.suffix(2000))")
 
             try await setStatus(a, x.id, "reactivate")
-            #expect(try CLIRunner.run(["sync"] + roots + state).status == 0)
+            #expect(try await CLIRunner.run(["sync"] + roots + state).status == 0)
             for region in [a, b, c] {
                 #expect(try await status(region, x.id) == "active")
                 #expect(try await region.data(x.id) == x.data)
@@ -282,17 +282,17 @@ extension ReplicationTests {
             let y = try await seed(b, size: 1500, name: "kept")
             let roots = [a.root, b.root, c.root]
             let state = stateArguments()
-            #expect(try CLIRunner.run(["sync"] + roots + state).status == 0)
+            #expect(try await CLIRunner.run(["sync"] + roots + state).status == 0)
 
             try await a.call("DELETE", "/v2/images/\(x.id)", expect: [204])
             try await c.call("DELETE", "/v2/images/\(y.id)", expect: [204])
             // Glance burns a deleted id until its rows are purged: the run says so, and copies it once purged.
-            let refused = try CLIRunner.run(["sync"] + roots + ["--format", "json"] + state)
+            let refused = try await CLIRunner.run(["sync"] + roots + ["--format", "json"] + state)
             #expect(refused.status == 3, "stderr: \(refused.stderr)")
             #expect(try matrix(refused)[y.id]?[c.root]?["result"] as? String == "failed")
             #expect(refused.stderr.contains("purge_images_table"), "stderr: \(refused.stderr)")
             try purgeDeletedImagesOfC()
-            let keep = try CLIRunner.run(["sync"] + roots + ["--format", "json"] + state)
+            let keep = try await CLIRunner.run(["sync"] + roots + ["--format", "json"] + state)
             #expect(keep.status == 0, "stderr: \(keep.stderr)")
             #expect(try matrix(keep)[x.id]?[b.root]?["state"] as? String == "orphaned")
             #expect(try matrix(keep)[x.id]?[b.root]?["action"] as? String == "ignore")
@@ -301,7 +301,7 @@ extension ReplicationTests {
             #expect(try await a.image(x.id) == nil, "an orphan is never copied back to its origin")
             #expect(try await c.data(y.id) == y.data, "a copy deleted by hand is copied again")
 
-            let prune = try CLIRunner.run(["sync"] + roots + ["--prune", "--format", "json"] + state)
+            let prune = try await CLIRunner.run(["sync"] + roots + ["--prune", "--format", "json"] + state)
             #expect(prune.status == 0, "stderr: \(prune.stderr)")
             #expect(try matrix(prune)[x.id]?[c.root]?["result"] as? String == "done")
             #expect(try await b.image(x.id) == nil)
@@ -318,7 +318,7 @@ extension ReplicationTests {
             let scratch = try ScratchDirectory("sync-metrics")
             defer { scratch.remove() }
             let metrics = scratch.file("sync.prom")
-            let run = try CLIRunner.run(
+            let run = try await CLIRunner.run(
                 ["sync", a.root, b.root, c.root, "--format", "json", "--metrics-file", metrics] + stateArguments()
             )
             #expect(run.status == 3, "stderr: \(run.stderr)")
@@ -346,11 +346,11 @@ extension ReplicationTests {
             let port = proxy.port
             let roots = [a.root, proxy.root, c.root]
             let state = stateArguments()
-            #expect(try CLIRunner.run(["sync"] + roots + state).status == 0)
+            #expect(try await CLIRunner.run(["sync"] + roots + state).status == 0)
             proxy.stop()
 
             let z = try await seed(c, size: 1300, name: "from-c")
-            let run = try CLIRunner.run(["sync"] + roots + ["--prune", "--format", "json"] + state)
+            let run = try await CLIRunner.run(["sync"] + roots + ["--prune", "--format", "json"] + state)
             #expect(run.status == 3, "stderr: \(run.stderr)")
             #expect(run.stderr.contains("127.0.0.1:\(port)"))
             let report = try run.json()
@@ -374,13 +374,13 @@ extension ReplicationTests {
             let first = try CLIRunner.start(["sync", slow.root, b.root, c.root] + state)
             for _ in 0..<600 where (try? slow.count("download_body_bytes")) ?? 0 < 12 * Self.mib { usleep(50_000) }
             first.signal(SIGKILL)
-            #expect(try first.finish().status == 128 + SIGKILL)
+            #expect(try await first.finish().status == 128 + SIGKILL)
             let readBefore = try slow.count("download_body_bytes")
             #expect(readBefore >= 12 * Self.mib)
             slow.stop()
 
             let proxy = try FaultProxy(upstream: a.root, ["--listen", "127.0.0.1:\(port)"])
-            let second = try CLIRunner.run(["sync", proxy.root, b.root, c.root, "--format", "json"] + state)
+            let second = try await CLIRunner.run(["sync", proxy.root, b.root, c.root, "--format", "json"] + state)
             #expect(second.status == 0, "stderr: \(second.stderr)")
             let total = readBefore + (try proxy.count("download_body_bytes"))
             #expect(total <= size + 8 * Self.mib, "read \(total) bytes over both runs for \(size)")
@@ -398,7 +398,7 @@ extension ReplicationTests {
                 atomically: true,
                 encoding: .utf8
             )
-            let run = try CLIRunner.run(["sync", "--config", file.path])
+            let run = try await CLIRunner.run(["sync", "--config", file.path])
             #expect(run.status == 1, "stderr: \(run.stderr)")
             #expect(try matrix(run)[x.id]?[c.root]?["action"] as? String == "copy")
         }
@@ -417,15 +417,15 @@ struct SyncCommandLineTests {
         (["sync", "127.0.0.1:1", "127.0.0.1:2", "--bwlimit", "dir:/tmp=1M"], "or a cloud:NAME/REGION location"),
         (["sync", "127.0.0.1:1", "dir:/nonexistent-sync-dump"], "sync cannot write into a dump directory"),
     ])
-    func usageErrorsExitTwo(arguments: [String], message: String) throws {
-        let result = try CLIRunner.run(arguments)
+    func usageErrorsExitTwo(arguments: [String], message: String) async throws {
+        let result = try await CLIRunner.run(arguments)
         #expect(result.status == 2, "stderr: \(result.stderr)")
         #expect(result.stderr.contains(message), "stderr: \(result.stderr)")
         #expect(result.stdout.isEmpty)
     }
 
-    @Test func noRegionListedIsFatalWithOneLine() throws {
-        let result = try CLIRunner.run(["sync", "127.0.0.1:1", "127.0.0.1:2", "--dry-run"])
+    @Test func noRegionListedIsFatalWithOneLine() async throws {
+        let result = try await CLIRunner.run(["sync", "127.0.0.1:1", "127.0.0.1:2", "--dry-run"])
         #expect(result.status == 4)
         #expect(result.stdout.isEmpty)
         let lines = result.stderr.split(separator: "\n")
@@ -433,12 +433,12 @@ struct SyncCommandLineTests {
         #expect(lines.first?.hasPrefix("glance-replicator: error: cannot reach http://127.0.0.1:1") == true)
     }
 
-    @Test func helpTeachesWithExamples() throws {
-        let result = try CLIRunner.run(["sync", "--help"])
+    @Test func helpTeachesWithExamples() async throws {
+        let result = try await CLIRunner.run(["sync", "--help"])
         #expect(result.status == 0)
         for needle in ["--dry-run", "--prune", "--max-delete", "--bwlimit", "origin", "data_conflict", "Examples:"] {
             #expect(result.stdout.contains(needle), "help lacks \(needle)")
         }
-        #expect(try CLIRunner.run(["--help"]).stdout.contains("sync"))
+        #expect(try await CLIRunner.run(["--help"]).stdout.contains("sync"))
     }
 }

@@ -18,7 +18,7 @@ extension ReplicationTests.TransferTests {
             ["--upload-cuts", "1", "--cut-upload-after", "\(2 * Self.mib)"]
         )
         let state = stateArguments()
-        let run = try CLIRunner.run(["replicate", source.root, target.root] + state)
+        let run = try await CLIRunner.run(["replicate", source.root, target.root] + state)
         #expect(run.status == 0, "stderr: \(run.stderr)")
         #expect(try target.count("upload_cuts") == 1)
         #expect(try target.count("uploads") == 2, "the cut upload was sent once more")
@@ -48,7 +48,7 @@ extension ReplicationTests.TransferTests {
                 try await Task.sleep(for: .milliseconds(50))
             }
         }
-        let result = try run.finish()
+        let result = try await run.finish()
         #expect(result.status == 0, "stderr: \(result.stderr)")
         #expect(slowWhenFastWasDone != nil && slowWhenFastWasDone != "active", "\(slowWhenFastWasDone ?? "never")")
         #expect(try source.count("downloads") == 1)
@@ -68,12 +68,12 @@ extension ReplicationTests.TransferTests {
         let first = try CLIRunner.start(["replicate", source.root, b.root, "--bwlimit", "\(b.root)=4M"] + state)
         try waitForDownload(source, atLeast: 12 * Self.mib)
         first.signal(SIGKILL)
-        #expect(try first.finish().status == 128 + SIGKILL)
+        #expect(try await first.finish().status == 128 + SIGKILL)
         let readBefore = try source.count("download_body_bytes")
         source.stop()
 
         let again = try FaultProxy(upstream: a.root, ["--listen", "127.0.0.1:\(port)"])
-        let second = try CLIRunner.run(["replicate", again.root, b.root] + state)
+        let second = try await CLIRunner.run(["replicate", again.root, b.root] + state)
         #expect(second.status == 0, "stderr: \(second.stderr)")
         let total = readBefore + (try again.count("download_body_bytes"))
         #expect(total <= size + 8 * Self.mib, "read \(total) bytes over both runs for \(size)")

@@ -56,7 +56,7 @@ extension ReplicationTests {
             let second = try await seed(size: 5 * Self.mib, name: "fan-2")
             let proxy = try FaultProxy(upstream: a.root, [])
             let state = stateArguments()
-            let run = try CLIRunner.run(["replicate", proxy.root, b.root, c.root, "--format", "json"] + state)
+            let run = try await CLIRunner.run(["replicate", proxy.root, b.root, c.root, "--format", "json"] + state)
             #expect(run.status == 0, "stderr: \(run.stderr)")
             #expect(try proxy.count("downloads") == 2)
             #expect(try proxy.count("download_body_bytes") == first.1.count + second.1.count)
@@ -103,7 +103,7 @@ extension ReplicationTests {
                 if status == "active" { break }
                 try await Task.sleep(for: .milliseconds(25))
             }
-            let result = try run.finish()
+            let result = try await run.finish()
             #expect(result.status == 0, "stderr: \(result.stderr)")
             #expect(try await b.data(id) == data)
             #expect(try proxy.count("download_body_bytes") == size, "the source is read once")
@@ -132,11 +132,11 @@ extension ReplicationTests {
             let first = try CLIRunner.start(["replicate", slow.root, b.root] + state)
             try waitForDownload(slow, atLeast: 12 * Self.mib)
             first.signal(SIGKILL)
-            #expect(try first.finish().status == 128 + SIGKILL)
+            #expect(try await first.finish().status == 128 + SIGKILL)
             let readBefore = try slow.count("download_body_bytes")
             slow.stop()
 
-            let status = try CLIRunner.run(["status", "--format", "json"] + state)
+            let status = try await CLIRunner.run(["status", "--format", "json"] + state)
             #expect(status.status == 0, "stderr: \(status.stderr)")
             let journal = try status.json()
             let partial = journal["partial_transfers"] as? [[String: Any]] ?? []
@@ -146,7 +146,7 @@ extension ReplicationTests {
 
             // The same source URL (a proxy on the same port) as a cron job's next run would use.
             let proxy = try FaultProxy(upstream: a.root, ["--listen", "127.0.0.1:\(port)"])
-            let second = try CLIRunner.run(["replicate", proxy.root, b.root, "--format", "json"] + state)
+            let second = try await CLIRunner.run(["replicate", proxy.root, b.root, "--format", "json"] + state)
             #expect(second.status == 0, "stderr: \(second.stderr)")
             let ranges = (try proxy.stats()["ranges"] as? [Any] ?? []).compactMap { $0 as? String }
             #expect(ranges.first?.hasPrefix("bytes=") == true, "the rerun resumes with a Range request: \(ranges)")
@@ -168,7 +168,7 @@ extension ReplicationTests {
             let run = try CLIRunner.start(["replicate", slow.root, b.root, "--format", "json"] + state)
             try waitForDownload(slow, atLeast: 4 * Self.mib)
             run.signal(signal)
-            let stopped = try run.finish()
+            let stopped = try await run.finish()
             let readBefore = try slow.count("download_body_bytes")
             slow.stop()
             #expect(stopped.status == code, "stderr: \(stopped.stderr)")
@@ -183,7 +183,7 @@ extension ReplicationTests {
             #expect(record == nil || record?["status"] as? String == "queued", "\(record ?? [:])")
 
             let proxy = try FaultProxy(upstream: a.root, ["--listen", "127.0.0.1:\(port)"])
-            let again = try CLIRunner.run(["replicate", proxy.root, b.root] + state)
+            let again = try await CLIRunner.run(["replicate", proxy.root, b.root] + state)
             #expect(again.status == 0, "stderr: \(again.stderr)")
             let total = readBefore + (try proxy.count("download_body_bytes"))
             #expect(total <= size + small.count + 8 * Self.mib, "read \(total) bytes over both runs")
@@ -195,7 +195,7 @@ extension ReplicationTests {
             let two = try await seed(size: 2 * Self.mib, name: "two")
             let four = try await seed(size: 4 * Self.mib, name: "four")
             let state = stateArguments()
-            let run = try CLIRunner.run(
+            let run = try await CLIRunner.run(
                 ["replicate", a.root, b.root, "--max-transfer", "3M", "--format", "json"] + state
             )
             #expect(run.status == 0, "deferred images are not failures; stderr: \(run.stderr)")
@@ -205,7 +205,7 @@ extension ReplicationTests {
             #expect(images[four.0]?["result"] as? String == "deferred")
             #expect(try await b.image(four.0) == nil)
 
-            let next = try CLIRunner.run(["replicate", a.root, b.root] + state)
+            let next = try await CLIRunner.run(["replicate", a.root, b.root] + state)
             #expect(next.status == 0, "stderr: \(next.stderr)")
             #expect(try await b.data(four.0) == four.1)
         }
@@ -219,7 +219,7 @@ extension ReplicationTests {
                 data: randomData(4 * Self.mib),
                 ["name": "prio-edge", "visibility": "public", "tags": ["edge"]]
             )
-            let run = try CLIRunner.run(
+            let run = try await CLIRunner.run(
                 ["replicate", a.root, b.root, "--priority", "tag:edge", "--max-transfer", "5M", "--format", "json"]
                     + stateArguments()
             )
@@ -233,7 +233,7 @@ extension ReplicationTests {
         @Test func maxDurationStartsNothingOnceItIsPast() async throws {
             let first = try await seed(size: 3 * Self.mib, name: "first")
             let second = try await seed(size: 4 * Self.mib, name: "second")
-            let run = try CLIRunner.run(
+            let run = try await CLIRunner.run(
                 // One at a time, so that the second image can only start after the first (several at once:
                 // ConcurrencyTests).
                 ["replicate", a.root, b.root, "--max-duration", "1s", "--bwlimit", "2M", "--concurrency", "1"]
@@ -249,7 +249,7 @@ extension ReplicationTests {
             let (id, data) = try await seed(size: 6 * Self.mib, name: "paced")
             let clock = ContinuousClock()
             let started = clock.now
-            let run = try CLIRunner.run(["replicate", a.root, b.root, "--bwlimit", "2M"] + stateArguments())
+            let run = try await CLIRunner.run(["replicate", a.root, b.root, "--bwlimit", "2M"] + stateArguments())
             let elapsed = clock.now - started
             #expect(run.status == 0, "stderr: \(run.stderr)")
             // 6 MiB at 2 MiB/s, less the half-second burst: at least 2.5 s.
@@ -262,7 +262,7 @@ extension ReplicationTests {
             let (id, data) = try await seed(size: 6 * Self.mib, name: "paced-target")
             let clock = ContinuousClock()
             let started = clock.now
-            let run = try CLIRunner.run(
+            let run = try await CLIRunner.run(
                 ["replicate", a.root, b.root, c.root, "--bwlimit", "\(c.root)=2M", "--format", "json"]
                     + stateArguments()
             )
@@ -273,8 +273,8 @@ extension ReplicationTests {
             #expect(try await c.data(id) == data)
         }
 
-        @Test func aBandwidthLimitForAnotherTargetIsRefused() throws {
-            let run = try CLIRunner.run(["replicate", a.root, b.root, "--bwlimit", "http://127.0.0.1:1=2M"])
+        @Test func aBandwidthLimitForAnotherTargetIsRefused() async throws {
+            let run = try await CLIRunner.run(["replicate", a.root, b.root, "--bwlimit", "http://127.0.0.1:1=2M"])
             #expect(run.status == 2)
             #expect(run.stderr.contains("not one of the targets"), "\(run.stderr)")
         }
@@ -284,7 +284,7 @@ extension ReplicationTests {
             let first = try await seed(size: 2 * Self.mib + 1, name: "import-auto")
             let state = stateArguments()
             // Region C forbids PUT /file by policy (scripts/test): with `put` the copy fails with a hint...
-            let refused = try CLIRunner.run(
+            let refused = try await CLIRunner.run(
                 ["replicate", a.root, c.root, "--upload-method", "put", "--format", "json"] + state
             )
             #expect(refused.status == 3, "stderr: \(refused.stderr)")
@@ -293,7 +293,7 @@ extension ReplicationTests {
             // ... and the empty record is kept, so that a later run can fill it under the same id.
             #expect(try await c.image(first.0)?["status"] as? String == "queued")
             let second = try await seed(size: 3 * Self.mib, name: "import-auto-2")
-            let auto = try CLIRunner.run(["replicate", a.root, c.root, "--format", "json"] + state)
+            let auto = try await CLIRunner.run(["replicate", a.root, c.root, "--format", "json"] + state)
             #expect(auto.status == 0, "stderr: \(auto.stderr)")
             for (id, data) in [first, second] {
                 #expect(try await c.data(id) == data)
@@ -315,7 +315,9 @@ extension ReplicationTests {
 
         @Test func theImportFlowWorksWhereUploadsAreAllowedToo() async throws {
             let (id, data) = try await seed(size: 2 * Self.mib, name: "import-forced")
-            let run = try CLIRunner.run(["replicate", a.root, b.root, "--upload-method", "import"] + stateArguments())
+            let run = try await CLIRunner.run(
+                ["replicate", a.root, b.root, "--upload-method", "import"] + stateArguments()
+            )
             #expect(run.status == 0, "stderr: \(run.stderr)")
             #expect(try await b.data(id) == data)
             // Region B's own access log: the data was staged and imported, never PUT to /file.
@@ -329,30 +331,32 @@ extension ReplicationTests {
             // The test regions have two file stores, fs (the default) and fs2 (scripts/glance-regions).
             let (fresh, freshData) = try await seed(size: 2 * Self.mib, name: "stores-new")
             let state = stateArguments()
-            let run = try CLIRunner.run(["replicate", a.root, b.root, "--stores", "fs,fs2"] + state)
+            let run = try await CLIRunner.run(["replicate", a.root, b.root, "--stores", "fs,fs2"] + state)
             #expect(run.status == 0, "stderr: \(run.stderr)")
             #expect(try await b.image(fresh)?["stores"] as? String == "fs,fs2")
             #expect(try await b.data(fresh) == freshData)
 
             // An image already in sync in the default store only is missing in the other.
             let (old, _) = try await seed(size: Self.mib, name: "stores-old")
-            #expect(try CLIRunner.run(["replicate", a.root, b.root] + state).status == 0)
+            #expect(try await CLIRunner.run(["replicate", a.root, b.root] + state).status == 0)
             #expect(try await b.image(old)?["stores"] as? String == "fs")
-            let plan = try CLIRunner.run(["replicate", a.root, b.root, "--all-stores", "--dry-run", "--format", "json"])
+            let plan = try await CLIRunner.run([
+                "replicate", a.root, b.root, "--all-stores", "--dry-run", "--format", "json",
+            ])
             #expect(plan.status == 1, "stderr: \(plan.stderr)")
             #expect(try plan.images()[old]?["state"] as? String == "missing_in_stores")
             #expect(try plan.images()[old]?["action"] as? String == "copy_to_stores")
             #expect(try plan.summary()["missing_in_stores"] == 1)
-            let fill = try CLIRunner.run(["replicate", a.root, b.root, "--all-stores"] + state)
+            let fill = try await CLIRunner.run(["replicate", a.root, b.root, "--all-stores"] + state)
             #expect(fill.status == 0, "stderr: \(fill.stderr)")
             let stores = (try await b.image(old)?["stores"] as? String ?? "").split(separator: ",").sorted()
             #expect(stores == ["fs", "fs2"])
-            let again = try CLIRunner.run(["compare", a.root, b.root])
+            let again = try await CLIRunner.run(["compare", a.root, b.root])
             #expect(again.status == 0, "stderr: \(again.stderr)")
         }
 
-        @Test func anUnknownStoreIsAUsageError() throws {
-            let run = try CLIRunner.run(["replicate", a.root, b.root, "--stores", "fs,nowhere"])
+        @Test func anUnknownStoreIsAUsageError() async throws {
+            let run = try await CLIRunner.run(["replicate", a.root, b.root, "--stores", "fs,nowhere"])
             #expect(run.status == 2)
             #expect(run.stderr.contains("no store 'nowhere'") && run.stderr.contains("fs2"), "\(run.stderr)")
         }
@@ -364,7 +368,7 @@ extension ReplicationTests {
             // The source behind the proxy: the target fetches the data through it, and the proxy tells whose
             // requests carried the bytes by their User-Agent.
             let proxy = try FaultProxy(upstream: a.root, [])
-            let run = try CLIRunner.run(
+            let run = try await CLIRunner.run(
                 ["replicate", proxy.root, b.root, "--transfer-mode", "web-download", "--format", "json"]
                     + stateArguments()
             )
@@ -375,7 +379,7 @@ extension ReplicationTests {
             #expect(try run.json()["bytes_read"] as? Int == 0, "and the report says so")
             #expect(try await b.data(id) == data)
             #expect(try await b.image(id)?["build_host"] as? String == "ci-9")
-            #expect(try CLIRunner.run(["compare", a.root, b.root]).status == 0)
+            #expect(try await CLIRunner.run(["compare", a.root, b.root]).status == 0)
         }
 
         /// A job file's `bwlimit` list paces the target it names, and only that one: run for real, target B
@@ -394,7 +398,7 @@ extension ReplicationTests {
             state: \(state[1])
             """.write(to: file, atomically: true, encoding: .utf8)
             defer { try? FileManager.default.removeItem(at: file) }
-            let check = try CLIRunner.run(["replicate", "--config", file.path, "--check-args"])
+            let check = try await CLIRunner.run(["replicate", "--config", file.path, "--check-args"])
             #expect(check.status == 0, "stderr: \(check.stderr)")
             let clock = ContinuousClock()
             let started = clock.now
@@ -404,7 +408,7 @@ extension ReplicationTests {
                 if try await b.image(id)?["status"] as? String == "active" { unpaced = clock.now - started }
                 try await Task.sleep(for: .milliseconds(50))
             }
-            let result = try run.finish()
+            let result = try await run.finish()
             let total = clock.now - started
             #expect(result.status == 0, "stderr: \(result.stderr)")
             // 4 MiB at 1 MiB/s into C, less the quarter-second burst.
@@ -432,22 +436,22 @@ extension ReplicationTests {
             }
             func left() throws -> Set<String> { Set(try FileManager.default.contentsOfDirectory(atPath: folder)) }
             // The default, 7 days: all kept.
-            let first = try CLIRunner.run(["replicate", a.root, b.root] + state)
+            let first = try await CLIRunner.run(["replicate", a.root, b.root] + state)
             #expect(first.status == 0, "stderr: \(first.stderr)")
             #expect(try left() == Set(ages.keys))
             #expect(try await b.data(id) == data)
             // Two hours: those older go, the younger one stays.
-            let second = try CLIRunner.run(["replicate", a.root, b.root, "--spool-max-age", "2h"] + state)
+            let second = try await CLIRunner.run(["replicate", a.root, b.root, "--spool-max-age", "2h"] + state)
             #expect(second.status == 0, "stderr: \(second.stderr)")
             #expect(try left() == ["one-hour.part"])
         }
 
-        @Test func badLimitsAreUsageErrors() throws {
+        @Test func badLimitsAreUsageErrors() async throws {
             for arguments in [
                 ["--bwlimit", "fast"], ["--max-duration", "soon"], ["--spool-max", "-1"], ["--order", "random"],
                 ["--spool-max-age", "0"], ["--spool-max-age", "a week"],
             ] {
-                let run = try CLIRunner.run(["replicate", a.root, b.root] + arguments)
+                let run = try await CLIRunner.run(["replicate", a.root, b.root] + arguments)
                 #expect(run.status == 2, "\(arguments): \(run.stderr)")
                 #expect(run.stderr.contains(arguments[0]), "\(arguments): \(run.stderr)")
             }

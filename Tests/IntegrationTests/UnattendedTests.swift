@@ -47,18 +47,18 @@ struct UnattendedTests {
             to: "job.yaml"
         )
 
-        let dryRun = try CLIRunner.run(["replicate", "--config", job, "--dry-run"], environment: environment)
+        let dryRun = try await CLIRunner.run(["replicate", "--config", job, "--dry-run"], environment: environment)
         #expect(dryRun.status == 1, "stderr: \(dryRun.stderr)")
         #expect(try Set(dryRun.images().keys) == [publicID])
         #expect(try await b.allImages().isEmpty)
 
-        let run = try CLIRunner.run(["replicate", "--config", job], environment: environment)
+        let run = try await CLIRunner.run(["replicate", "--config", job], environment: environment)
         #expect(run.status == 0, "stderr: \(run.stderr)")
         #expect(try await b.image(publicID)?["status"] as? String == "active")
         #expect(try await b.image(communityID) == nil)
 
         // A flag on the command line replaces the file's key.
-        let wider = try CLIRunner.run(
+        let wider = try await CLIRunner.run(
             ["replicate", "--config", job, "--visibility", "public,community"],
             environment: environment
         )
@@ -67,7 +67,7 @@ struct UnattendedTests {
         #expect(try await b.image(communityID)?["status"] as? String == "active")
 
         // Locations on the command line replace the file's: B against itself is in sync.
-        let compare = try CLIRunner.run(["compare", b.root, b.root, "--config", job], environment: environment)
+        let compare = try await CLIRunner.run(["compare", b.root, b.root, "--config", job], environment: environment)
         #expect(compare.status == 0, "stderr: \(compare.stderr)")
         #expect(try compare.json()["source"] as? String == b.root)
     }
@@ -80,7 +80,7 @@ struct UnattendedTests {
         try await b.seed(newID(), data: randomData(10), ["name": "only-b", "visibility": "public"])
         let metricsPath = folder.appendingPathComponent("textfile/job.prom").path
         let before = Date().timeIntervalSince1970
-        let run = try CLIRunner.run(
+        let run = try await CLIRunner.run(
             ["replicate", a.root, b.root, "--metrics-file", metricsPath],
             environment: environment
         )
@@ -103,7 +103,7 @@ struct UnattendedTests {
 
         // A failing run (its source unreachable) writing the same file: the file says so, keeps the last
         // success, and has no per-target series, since the run never got a report.
-        let broken = try CLIRunner.run(
+        let broken = try await CLIRunner.run(
             ["replicate", "127.0.0.1:1", b.root, "--metrics-file", metricsPath],
             environment: environment
         )
@@ -119,7 +119,10 @@ struct UnattendedTests {
     @Test func jsonLogsAreOneObjectALineWithRunAndImage() async throws {
         let id = newID()
         try await a.seed(id, data: randomData(5000), ["name": "logged", "visibility": "public"])
-        let run = try CLIRunner.run(["replicate", a.root, b.root, "--log-format", "json"], environment: environment)
+        let run = try await CLIRunner.run(
+            ["replicate", a.root, b.root, "--log-format", "json"],
+            environment: environment
+        )
         #expect(run.status == 0, "stderr: \(run.stderr)")
         let lines = run.stderr.split(separator: "\n")
         #expect(!lines.isEmpty)
@@ -136,7 +139,7 @@ struct UnattendedTests {
         #expect(copied["target"] as? String == b.root)
 
         // The final error line is JSON too, after the retries' lines.
-        let failed = try CLIRunner.run(["compare", "127.0.0.1:1", b.root, "--log-format", "json"])
+        let failed = try await CLIRunner.run(["compare", "127.0.0.1:1", b.root, "--log-format", "json"])
         #expect(failed.status == 4)
         let failedLines = try failed.stderr.split(separator: "\n").map {
             try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
@@ -162,12 +165,14 @@ struct UnattendedTests {
         }
         var seen: [String] = []
         for index in 0..<3 {
-            let result = try CLIRunner.run(["compare", a.root, b.root, "--shard", "\(index)/3", "--format", "json"])
+            let result = try await CLIRunner.run([
+                "compare", a.root, b.root, "--shard", "\(index)/3", "--format", "json",
+            ])
             #expect(result.status == 1, "stderr: \(result.stderr)")
             let ids = try result.images().keys
             seen += ids
             // The Indexed Job form picks the same shard.
-            let indexed = try CLIRunner.run(
+            let indexed = try await CLIRunner.run(
                 ["compare", a.root, b.root, "--shard-count", "3", "--format", "json"],
                 environment: ["JOB_COMPLETION_INDEX": "\(index)"]
             )
@@ -189,7 +194,7 @@ struct UnattendedTests {
         let id = newID()
         try await a.seed(id, data: randomData(4000), ["name": "edge", "visibility": "public"])
         let utc = environment.merging(["TZ": "UTC"]) { $1 }
-        let closed = try CLIRunner.run(
+        let closed = try await CLIRunner.run(
             ["replicate", a.root, b.root, "--window", "\(clock(120))-\(clock(180))", "--format", "json"],
             environment: utc
         )
@@ -197,13 +202,13 @@ struct UnattendedTests {
         #expect(try closed.images()[id]?["result"] as? String == "deferred")
         #expect(try await b.image(id) == nil)
 
-        let table = try CLIRunner.run(
+        let table = try await CLIRunner.run(
             ["replicate", a.root, b.root, "--window", "\(clock(120))-\(clock(180))"],
             environment: utc
         )
         #expect(table.stdout.contains("1 deferred (outside --window"), "\(table.stdout)")
 
-        let open = try CLIRunner.run(
+        let open = try await CLIRunner.run(
             ["replicate", a.root, b.root, "--window", "\(clock(-60))-\(clock(60))", "--format", "json"],
             environment: utc
         )

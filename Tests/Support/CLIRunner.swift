@@ -1,7 +1,7 @@
 import Foundation
 
 /// Runs the built `glance-replicator` binary as a user would and captures what it prints.
-package struct CLIResult {
+package struct CLIResult: Sendable {
     package var status: Int32
     package var stdout: String
     package var stderr: String
@@ -57,9 +57,16 @@ package enum CLIRunner {
         _ arguments: [String],
         environment: [String: String] = [:],
         launcher: [String] = []
-    ) throws -> CLIResult {
-        try start(arguments, environment: environment, launcher: launcher).finish()
+    ) async throws -> CLIResult {
+        try await slots.withSlot {
+            try await start(arguments, environment: environment, launcher: launcher).finish()
+        }
     }
+
+    /// Runs of the binary at once in this test process: as many as there are cores. The runs wait off Swift
+    /// concurrency's pool (`RunningCLI.finish`), so without a bound every CLI test would start its binary at
+    /// the same moment, and the in-process tests' timers would fire late on a machine run out of CPU.
+    static let slots = ProcessSlots(ProcessInfo.processInfo.activeProcessorCount)
 
     /// Starts the binary and returns at once (for tests that signal or kill it mid-run).
     package static func start(
@@ -92,14 +99,22 @@ package enum CLIRunner {
 }
 
 /// A run of the binary under way.
-package struct RunningCLI {
+package struct RunningCLI: Sendable {
     package let child: ChildProcess
     package let directory: URL
 
     package func signal(_ number: Int32) { child.kill(number) }
 
-    /// Waits for the exit and returns what the run printed.
-    package func finish() throws -> CLIResult {
+    /// Waits for the exit and returns what the run printed. The wait blocks a thread of its own, never one of
+    /// Swift concurrency's pool: that pool has a thread per core (two here), and tests waiting there for their
+    /// binaries starved every other test's tasks (a staged server's timer fired 50 s late).
+    package func finish() async throws -> CLIResult {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(with: Result { try waitForExit() }) }
+        }
+    }
+
+    private func waitForExit() throws -> CLIResult {
         let status = child.wait()
         defer { try? FileManager.default.removeItem(at: directory) }
         return CLIResult(
@@ -112,5 +127,27 @@ package struct RunningCLI {
     /// The stderr written so far.
     package func stderrSoFar() -> String {
         (try? String(contentsOf: directory.appendingPathComponent("stderr"), encoding: .utf8)) ?? ""
+    }
+}
+
+/// A counting semaphore for tasks: at most `count` bodies run at once, the others wait their turn in order.
+package actor ProcessSlots {
+    private var free: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    package init(_ count: Int) {
+        free = max(1, count)
+    }
+
+    package func withSlot<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        if free > 0 {
+            free -= 1
+        } else {
+            await withCheckedContinuation { waiting.append($0) }
+        }
+        defer {
+            if waiting.isEmpty { free += 1 } else { waiting.removeFirst().resume() }
+        }
+        return try await body()
     }
 }

@@ -6,7 +6,7 @@ import Glibc
 
 /// A child process started with posix_spawn and reaped with waitpid. Foundation's `Process` is not used:
 /// with several children alive at once its `waitUntilExit` was seen to hang on Linux.
-package struct ChildProcess {
+package struct ChildProcess: Sendable {
     package let pid: pid_t
 
     /// Starts `arguments[0]` (looked up in PATH) with stdin from /dev/null and stdout/stderr to files.

@@ -166,6 +166,16 @@ public struct MemberSummary: Sendable, Hashable, Encodable {
     /// Whether any copy's members differ from its source's (missing or extra members).
     public var hasDifferences: Bool { missing + extra > 0 }
 
+    /// Adds `other`'s counts, errors and images to these (`sync`: one region's copies of several origins).
+    public mutating func merge(_ other: MemberSummary) {
+        added += other.added
+        removed += other.removed
+        missing += other.missing
+        extra += other.extra
+        errors += other.errors
+        images += other.images
+    }
+
     /// Whether a run would add or remove a member.
     public var hasWork: Bool {
         images.contains { $0.members.contains { $0.action == .add || $0.action == .remove } }

@@ -97,11 +97,17 @@ public struct SyncRegionReport: Sendable, Hashable, Encodable {
     /// Present only in runs that wrote into this region: the fewest uploads at once it was given (it starts at
     /// `--concurrency` and halves on overload answers, as in `replicate`).
     public var lowestUploadLimit: Int?
+    /// Present only with `--preserve-owner`: whether the copies made in this region keep their origin's owner.
+    public var owner: OwnerOutcome?
+    /// Present only with `--members`: the members of shared images compared (and replicated) into this
+    /// region's copies, from each image's origin.
+    public var members: MemberSummary?
 
     enum CodingKeys: String, CodingKey {
         case region, listed, error, summary
         case pruneRefused = "prune_refused"
         case lowestUploadLimit = "lowest_upload_limit"
+        case owner, members
     }
 
     public init(region: String, listed: Bool, error: String?, summary: MeshSummary, pruneRefused: PruneRefusal?) {
@@ -120,6 +126,8 @@ public struct SyncRegionReport: Sendable, Hashable, Encodable {
         try container.encode(summary, forKey: .summary)
         try container.encodeIfPresent(pruneRefused, forKey: .pruneRefused)
         try container.encodeIfPresent(lowestUploadLimit, forKey: .lowestUploadLimit)
+        try container.encodeIfPresent(owner, forKey: .owner)
+        try container.encodeIfPresent(members, forKey: .members)
     }
 }
 

@@ -58,7 +58,9 @@ public enum Replication {
         )
         defer { keep(Listings(planned)) }
         var report = planned.report(dryRun: !options.writes)
-        let preserveOwner = try await ownerRights(of: planned.targets, options: options, into: &report)
+        let owners = try await ownerOutcomes(of: planned.targets, options: options)
+        for (index, owner) in owners.enumerated() { report.targets[index].owner = owner }
+        let preserveOwner = owners.map { $0 == .preserved }
         guard options.writes else {
             // Audits and dry runs compare the members (--members) and change nothing.
             await replicateMembers(
@@ -186,21 +188,20 @@ public enum Replication {
         return planned
     }
 
-    /// `--preserve-owner`: per target, whether the credentials may set another project's `owner` there (the
-    /// admin role); the report says which way each target went.
-    static func ownerRights(
-        of targets: [CatalogEndpoint],
-        options: ReplicationOptions,
-        into report: inout Report
-    ) async throws -> [Bool] {
-        var preserveOwner = Array(repeating: false, count: targets.count)
+    /// A target's owner outcome: nil without `--preserve-owner`, and for dumps.
+    typealias Owner = OwnerOutcome?
+
+    /// `--preserve-owner`: per target (a Glance one; nil for the others, and without the option), whether new
+    /// copies there keep their source's `owner`: only where the credentials may set another project's (the
+    /// admin role). The reports say which way each target went.
+    static func ownerOutcomes(of targets: [CatalogEndpoint?], options: ReplicationOptions) async throws -> [Owner] {
+        var outcomes = [Owner](repeating: nil, count: targets.count)
         for (index, target) in targets.enumerated() where options.preserveOwner {
             guard case .glance(let client) = target else { continue }
             let allowed = try await client.tokens.hasRole("admin") ?? true
-            report.targets[index].owner = allowed ? .preserved : .replicatingProject
-            preserveOwner[index] = allowed
+            outcomes[index] = allowed ? .preserved : .replicatingProject
         }
-        return preserveOwner
+        return outcomes
     }
 
     /// Carries out the plans (copies, repairs, deletions, members), journals the run and fills the report in.

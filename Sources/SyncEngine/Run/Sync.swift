@@ -129,7 +129,13 @@ public enum Sync {
         )
         listings = []
         var report = SyncReport(plan: mesh, dryRun: !options.writes, errors: errors)
-        guard options.writes else { return report }
+        let owners = try await Replication.ownerOutcomes(of: endpoints, options: options)
+        for (index, owner) in owners.enumerated() { report.regions[index].owner = owner }
+        guard options.writes else {
+            // Dry runs compare the members (--members) and change nothing.
+            await replicateMembers(mesh, endpoints: endpoints, into: &report, options, apply: false, logger)
+            return report
+        }
 
         let lanes = Lanes(mesh)
         var transfers: [ImageTransfer] = []
@@ -147,6 +153,7 @@ public enum Sync {
             )
             transfer.uploadMethod = options.uploadMethod
             transfer.uploadPace = options.uploadPace(to: locations[lane.target])
+            transfer.preserveOwner = owners[lane.target] == .preserved
             if lane.holder != lane.target {
                 transfer.glanceDownload =
                     try await Replication.glanceDownloadSources(
@@ -193,6 +200,7 @@ public enum Sync {
         }
         report.bytesRead = context.counters.bytesRead
         report.interruptedBy = options.stop?.signalName
+        await replicateMembers(mesh, endpoints: endpoints, into: &report, options, apply: true, logger)
         try await context.finish(
             outcomes: report.images.flatMap(\.cells).map { ($0.action, $0.result) },
             interrupted: report.interruptedBy != nil

@@ -43,12 +43,7 @@ struct ReplicateCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Plan and report, write nothing; exit 1 when there is work to do.")
     var dryRun = false
 
-    @Flag(
-        name: .long,
-        help:
-            "New copies keep the source's owner where the target's credentials have the admin role (the report says which)."
-    )
-    var preserveOwner = false
+    @OptionGroup var owner: OwnerOptions
 
     @OptionGroup(title: "Members") var members: MemberOptions
 
@@ -74,7 +69,7 @@ struct ReplicateCommand: AsyncParsableCommand {
         var options = try common.options(mode: .replicate(dryRun: dryRun))
         try transfer.apply(to: &options)
         pruning.apply(to: &options)
-        options.preserveOwner = preserveOwner
+        owner.apply(to: &options)
         try members.apply(to: &options)
         let display = dryRun ? nil : transfer.progressDisplay(logFormat: common.unattended.logFormat)
         options.observer = display

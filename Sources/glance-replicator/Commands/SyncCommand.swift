@@ -20,6 +20,11 @@ struct SyncCommand: AsyncParsableCommand {
             whose origin no longer has the image is deleted (never a protected one, at most --max-delete per \
             region); a region that cannot be listed deletes nothing anywhere, and the others still converge.
 
+            With --preserve-owner, new copies keep their origin's owner in every region whose credentials have \
+            the admin role. With --members, the copies of shared images get the member projects the image has \
+            at its origin (--member-map maps the origin's project ids to the copies', --prune-members removes \
+            the members a copy has and the origin lacks); a copy's members never travel back.
+
             The report is a matrix: one row per image, one column per region, each cell the image's state \
             there and what the run does about it (in the table, --format json, --report and --report-html).
 
@@ -45,6 +50,9 @@ struct SyncCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Plan and report, write nothing; exit 1 when there is work to do.")
     var dryRun = false
 
+    @OptionGroup var owner: OwnerOptions
+    @OptionGroup(title: "Members") var members: MemberOptions
+
     @OptionGroup var common: CommonOptions
     @OptionGroup(title: "Transfer options") var transfer: TransferOptions
     @OptionGroup(title: "Pruning") var pruning: PruneOptions
@@ -66,6 +74,7 @@ struct SyncCommand: AsyncParsableCommand {
             throw ReplicatorError.invalidOption("\(location) is given twice: each region once")
         }
         try transfer.checkTargetLimits(locations, naming: "regions")
+        try members.check(scope: common)
     }
 
     func run() async throws {
@@ -74,6 +83,8 @@ struct SyncCommand: AsyncParsableCommand {
         var options = try common.options(mode: .replicate(dryRun: dryRun))
         try transfer.apply(to: &options)
         pruning.apply(to: &options)
+        owner.apply(to: &options)
+        try members.apply(to: &options)
         let display = dryRun ? nil : transfer.progressDisplay(logFormat: common.unattended.logFormat)
         options.observer = display
         let report = try await StopRequest.withSignalHandling { stop in

@@ -10,6 +10,7 @@ extension HTMLReport {
             var summary = escape(ReportOutput.summaryLine(region, of: report))
             if !region.listed { summary = "<span class=error>not listed: \(escape(region.error ?? ""))</span>" }
             if let refusal = region.pruneRefused { summary += "<p class=warn>\(escape(refusal.message))</p>" }
+            if let owner = region.owner { summary += "<p>owner: \(escape(owner.message))</p>" }
             body += "<tr><td>\(label)</td><td><code>\(escape(region.region))</code></td><td>\(summary)</td></tr>\n"
         }
         body += "</tbody>\n</table>\n"
@@ -41,6 +42,10 @@ extension HTMLReport {
             body += "<td class=id><code>\(escape(image.id))</code></td></tr>\n"
         }
         body += "</tbody>\n</table>\n"
+        for (label, region) in zip(labels, report.regions) {
+            guard let members = region.members else { continue }
+            body += "<h2>\(label) <code>\(escape(region.region))</code></h2>\n" + membersSection(members)
+        }
         return document(title: "glance-replicator sync", body: body)
     }
 }

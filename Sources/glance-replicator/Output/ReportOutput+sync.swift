@@ -69,6 +69,8 @@ extension ReportOutput {
         for (label, region) in zip(labels, report.regions) {
             out += "\(label) summary: \(summaryLine(region, of: report))\n"
             if let refusal = region.pruneRefused { out += "\(label) prune refused: \(refusal.message)\n" }
+            if let owner = region.owner { out += "\(label) owner: \(owner.message)\n" }
+            if let members = region.members { out += "\(label) " + memberLines(members) }
         }
         return out
     }

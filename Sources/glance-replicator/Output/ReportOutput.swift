@@ -40,6 +40,22 @@ enum ReportOutput {
         }
     }
 
+    /// `--members`: the counts, then each member that differs and each image whose members failed, inert.
+    static func memberLines(_ members: MemberSummary) -> String {
+        let inert = TerminalText.inert
+        var out = "members: \(members.added) added to shared copies"
+        out += ", \(members.removed) removed, \(members.missing) missing, \(members.extra) extra\n"
+        for image in members.images {
+            for member in image.members where member.state != .inSync {
+                out += "    \(inert(image.id)) \(inert(member.member)): \(member.state.rawValue), "
+                out += "\(member.action.rawValue) (status at source \(inert(member.sourceStatus ?? "-")), "
+                out += "on target \(inert(member.targetStatus ?? "-")))\n"
+            }
+        }
+        for error in members.errors { out += "    error: \(inert(error))\n" }
+        return out
+    }
+
     static func table(_ report: Report) -> String {
         // Every server-supplied string is made inert (`TerminalText`): a name must not forge a line.
         let inert = TerminalText.inert
@@ -82,18 +98,7 @@ enum ReportOutput {
                     if let error = image.error { out += "    error: \(inert(error))\n" }
                 }
             }
-            if let members = target.members {
-                out += "\nmembers: \(members.added) added to shared copies"
-                out += ", \(members.removed) removed, \(members.missing) missing, \(members.extra) extra\n"
-                for image in members.images {
-                    for member in image.members where member.state != .inSync {
-                        out += "    \(inert(image.id)) \(inert(member.member)): \(member.state.rawValue), "
-                        out += "\(member.action.rawValue) (status at source \(inert(member.sourceStatus ?? "-")), "
-                        out += "on target \(inert(member.targetStatus ?? "-")))\n"
-                    }
-                }
-                for error in members.errors { out += "    error: \(inert(error))\n" }
-            }
+            if let members = target.members { out += "\n" + memberLines(members) }
             if let refusal = target.pruneRefused { out += "\nprune refused: \(refusal.message)\n" }
             out += "\n" + summaryLine(target, dryRun: report.dryRun) + "\n"
         }

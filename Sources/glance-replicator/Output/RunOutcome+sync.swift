@@ -17,17 +17,21 @@ extension RunOutcome {
         let failed = cells.filter { $0.result == .failed }.count
         let conflicts = report.images.filter { $0.cells.contains { $0.action == .conflict } }.count
         let refused = report.regions.contains { $0.pruneRefused != nil }
+        let memberErrors = report.regions.compactMap(\.members).map(\.errors.count).reduce(0, +)
         if report.dryRun, unlisted.isEmpty {
             if invalid { throw ExitStatus.Finished(code: ExitStatus.imagesFailed) }
-            if cells.contains(where: \.action.isWork) {
+            if cells.contains(where: \.action.isWork)
+                || report.regions.contains(where: { $0.members?.hasWork ?? false })
+            {
                 throw ExitStatus.Finished(code: ExitStatus.differences)
             }
             return
         }
-        guard failed + conflicts + unlisted.count > 0 || refused || invalid else { return }
+        guard failed + conflicts + unlisted.count + memberErrors > 0 || refused || invalid else { return }
         var parts: [String] = []
         if !unlisted.isEmpty { parts.append("\(unlisted.count) regions not listed (nothing deleted for their images)") }
         if failed > 0 { parts.append("\(failed) failed") }
+        if memberErrors > 0 { parts.append("members of \(memberErrors) shared images not replicated") }
         if conflicts > 0 { parts.append("\(conflicts) images in data_conflict (never overwritten)") }
         if refused { parts.append("--prune deleted nothing in some region (over --max-delete)") }
         // Invalid records have their own line (`invalidRecords`).
