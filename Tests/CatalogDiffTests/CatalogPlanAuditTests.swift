@@ -62,6 +62,32 @@ struct CatalogPlanAuditTests {
         #expect(result.images.first { $0.id == "wanted" }?.sameContentAs == "b-copy")
     }
 
+    /// A target holding thousands of copies of one image (users upload the same cirros again and again): each
+    /// missing image with that data names the smallest id that provably holds it, whichever way it is proven
+    /// (md5, or the multihash of a record without one), and never one that disagrees on a hash or the size.
+    @Test func aTargetOfManyCopiesNamesTheSmallestProvenTwin() throws {
+        let copies = (0..<3000).map { activeImage("c-\($0)") }
+        let target =
+            copies + [
+                activeImage("a-other-multihash", hash: "sha-b"), activeImage("a-other-size", size: 999),
+                activeImage("b-no-md5", checksum: nil),
+            ]
+        let wanted = (0..<2000).map { activeImage("wanted-\($0)") }
+        let withoutMD5 = activeImage("wanted-by-multihash", checksum: nil)
+        let otherSize = activeImage("wanted-other-size", size: 1001)
+        let result = plan(wanted + [withoutMD5, otherSize], target.shuffled())
+        let twins = Dictionary(uniqueKeysWithValues: result.images.map { ($0.id, $0.sameContentAs) })
+        #expect(wanted.allSatisfy { twins[$0.id] == "b-no-md5" })
+        #expect(twins[withoutMD5.id] == "b-no-md5")
+        #expect(twins[otherSize.id] == .some(nil))
+        #expect(result.summary.sameContentOtherID == 2001)
+
+        // Without the record lacking an md5, the smallest of the copies.
+        let copiesOnly = plan(wanted, copies.shuffled())
+        let missing = copiesOnly.images.filter { $0.id.hasPrefix("wanted-") }
+        #expect(missing.count == 2000 && missing.allSatisfy { $0.sameContentAs == "c-0" })
+    }
+
     // MARK: provenance
 
     @Test func provenanceIsWrittenOnCreateAndNeverCompared() {

@@ -248,69 +248,108 @@ struct PackedName: Comparable {
 /// for a 100 000-image target with a handful missing that is a few lookups per image, and nothing held.
 struct ContentIndex {
     private let images: [ImageRecord]
-    /// Missing images by md5.
-    private var byMD5: [String: [Int]] = [:]
-    /// Missing images by multihash: all of them, and those without an md5.
-    private var byMultihash: [String: [Int]] = [:]
-    private var byMultihashWithoutMD5: [String: [Int]] = [:]
+    /// Missing images by md5 and size.
+    private var byMD5: [Key: [Int]] = [:]
+    /// Missing images by multihash and size: all of them, and those without an md5.
+    private var byMultihash: [Key: [Int]] = [:]
+    private var byMultihashWithoutMD5: [Key: [Int]] = [:]
+
+    /// A hash and the size it was taken of: two images hold the same data only if both agree.
+    private struct Key: Hashable {
+        var hash: String
+        var size: Int64
+
+        /// Glance writes hashes in lower case; others are compared as if it had. Nil without a hash or a size.
+        init?(_ hash: String?, size: Int64?) {
+            guard let hash, let size else { return nil }
+            self.hash = hash.utf8.contains { (65...90).contains($0) } ? hash.lowercased() : hash
+            self.size = size
+        }
+    }
 
     init(_ images: [ImageRecord]) {
         self.images = images
         for (index, image) in images.enumerated() where image.hasData {
-            if let md5 = image.checksum { byMD5[Self.key(md5), default: []].append(index) }
-            if let hash = image.osHashValue {
-                byMultihash[Self.key(hash), default: []].append(index)
-                if image.checksum == nil { byMultihashWithoutMD5[Self.key(hash), default: []].append(index) }
+            if let md5 = Key(image.checksum, size: image.size) { byMD5[md5, default: []].append(index) }
+            if let hash = Key(image.osHashValue, size: image.size) {
+                byMultihash[hash, default: []].append(index)
+                if image.checksum == nil { byMultihashWithoutMD5[hash, default: []].append(index) }
             }
         }
-    }
-
-    /// Glance writes hashes in lower case; others are compared as if it had.
-    private static func key(_ hash: String) -> String {
-        hash.utf8.contains { (65...90).contains($0) } ? hash.lowercased() : hash
     }
 
     /// Per indexed image, the id of a target image other than its own whose data is provably the same
     /// (`DataComparison.same`: equal size and every shared hash agrees); the smallest id when several are.
     ///
-    /// Two images with md5s can only be the same data if the md5s match, so a target image with an md5 is
-    /// looked up by it alone (and by multihash only among missing images without one).
+    /// Two images with md5s can only be the same data if the md5s match, so an indexed image with an md5 is
+    /// matched by the target images with that md5, and by those without one that share its multihash; one
+    /// without an md5, by every target image with its multihash. The target is passed over once (a lookup or
+    /// two per image, on every core) to gather each hash's candidates, which are then tried in id order until
+    /// one holds the same data: a target holding thousands of copies of one image costs each missing image
+    /// one comparison, not one per copy.
     func twins(in target: [ImageRecord]) -> [String?] {
-        // Each target image's matches are found on every core (a lookup or two per image), then the
-        // smallest id kept per missing image: the same whatever order they are found in.
-        let perTarget = target.withUnsafeBufferPointer { target in
+        let keys = target.withUnsafeBufferPointer { target in
             // Read through the buffer: an array element read in a closure is copied whole.
-            Parallel.map(target.count) { matches(of: target[$0]) }
+            Parallel.map(target.count) { candidateKeys(of: target[$0]) }
         }
-        var twins = [String?](repeating: nil, count: images.count)
-        for (position, found) in perTarget.enumerated() where !found.isEmpty {
-            let id = target[position].id
-            for index in found {
-                if let current = twins[index], current <= id { continue }
-                twins[index] = id
+        var byMD5: [Key: [Int]] = [:]
+        var withoutMD5ByMultihash: [Key: [Int]] = [:]
+        var byMultihash: [Key: [Int]] = [:]
+        for (position, key) in keys.enumerated() {
+            if let md5 = key.md5 { byMD5[md5, default: []].append(position) }
+            if let hash = key.multihashWithoutMD5 { withoutMD5ByMultihash[hash, default: []].append(position) }
+            if let hash = key.multihash { byMultihash[hash, default: []].append(position) }
+        }
+        func byID(_ groups: inout [Key: [Int]]) {
+            for key in groups.keys { groups[key]!.sort { target[$0].id < target[$1].id } }
+        }
+        byID(&byMD5)
+        byID(&withoutMD5ByMultihash)
+        byID(&byMultihash)
+        return images.map { image -> String? in
+            guard image.hasData else { return nil }
+            let multihash = Key(image.osHashValue, size: image.size)
+            let groups: [[Int]?]
+            if let md5 = Key(image.checksum, size: image.size) {
+                groups = [byMD5[md5], multihash.flatMap { withoutMD5ByMultihash[$0] }]
+            } else {
+                groups = [multihash.flatMap { byMultihash[$0] }]
             }
+            let found = groups.compactMap { group in
+                group?.lazy.map { target[$0] }.first {
+                    $0.id != image.id && DataComparison(source: image, target: $0) == .same
+                }?.id
+            }
+            return found.min()
         }
-        return twins
     }
 
-    /// The indexed images whose data `candidate` provably holds under another id.
-    private func matches(of candidate: ImageRecord) -> [Int] {
-        guard candidate.status == ImageStatus.active && candidate.hasData else { return [] }
-        var matches: [Int] = []
-        if let md5 = candidate.checksum {
-            matches += byMD5[Self.key(md5)] ?? []
-            if !byMultihashWithoutMD5.isEmpty, let hash = candidate.osHashValue {
-                matches += byMultihashWithoutMD5[Self.key(hash)] ?? []
-            }
-        } else if let hash = candidate.osHashValue {
-            matches += byMultihash[Self.key(hash)] ?? []
-        }
+    /// Under which of the indexed images' hashes a target image is a candidate (nil where none is): by its md5
+    /// for those with an md5, by its multihash for those without one (if it has no md5 itself), and by its
+    /// multihash for those without an md5.
+    private func candidateKeys(of candidate: ImageRecord) -> CandidateKeys {
         // A record the tool never acts on (`invalidity`: an id that is not a UUID, an absurd size) is no twin
         // either: its claimed hashes would keep a valid image from being copied, and its id would be reported.
-        guard !matches.isEmpty, candidate.invalidity == nil else { return [] }
-        return matches.filter {
-            candidate.id != images[$0].id && DataComparison(source: images[$0], target: candidate) == .same
+        guard candidate.status == ImageStatus.active && candidate.hasData, candidate.invalidity == nil else {
+            return CandidateKeys()
         }
+        var keys = CandidateKeys()
+        if let md5 = Key(candidate.checksum, size: candidate.size), byMD5[md5] != nil { keys.md5 = md5 }
+        if let hash = Key(candidate.osHashValue, size: candidate.size) {
+            if candidate.checksum == nil, byMultihash[hash] != nil { keys.multihashWithoutMD5 = hash }
+            if byMultihashWithoutMD5[hash] != nil { keys.multihash = hash }
+        }
+        return keys
+    }
+
+    /// A target image's keys in the candidate groups of `twins`.
+    private struct CandidateKeys {
+        /// Its md5 (and size), which some indexed image has.
+        var md5: Key?
+        /// Its multihash (and size), when it has no md5, which some indexed image has.
+        var multihashWithoutMD5: Key?
+        /// Its multihash (and size), which some indexed image without an md5 has.
+        var multihash: Key?
     }
 }
 
