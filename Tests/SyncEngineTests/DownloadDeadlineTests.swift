@@ -41,7 +41,10 @@ struct DownloadDeadlineTests {
             let message = error?.message ?? ""
             #expect(message.contains("took longer than it may in all (1 s)"), "error: \(message)")
             #expect(message.contains("of 40 bytes came"))
-            #expect(elapsed >= .seconds(1) && elapsed < .seconds(3), "ended after \(elapsed)")
+            // Ended at the deadline, not at the dribble's end: fewer than its 40 bytes came. (No upper bound on
+            // the time: this process's other tests may hold both cores' threads for seconds, and the loop
+            // here resumes only when it gets one; the bytes are counted where the deadline cut them.)
+            #expect(elapsed >= .seconds(1), "ended after \(elapsed)")
             #expect(received > 0 && received < 40, "received \(received) bytes")
             // One request: the deadline ends the download, it does not resume it.
             #expect(server.requests.filter { $0.uri.hasSuffix("/file") }.count == 1)

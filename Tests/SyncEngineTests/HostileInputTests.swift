@@ -364,7 +364,9 @@ struct HostileInputTests {
         let started = clock.now
         let error = await #expect(throws: ReplicatorError.self) { try await client.listImages() }
         #expect(error?.message.contains("longer than 1 s in all") == true)
-        #expect(clock.now - started < .seconds(20))
+        // A guard against a hang, generous: this process's other tests may hold both cores' threads for tens
+        // of seconds, and this test resumes only when it gets one.
+        #expect(clock.now - started < .seconds(120))
     }
 
     @Test func localFaultsAndBusyRecordsKeepTheTargetRecord() {
