@@ -77,7 +77,11 @@ final class SpoolFile: Sendable {
         return Int64(info.st_size)
     }
 
+    /// Cuts the file to `length`. A file of that length already is left as it is: on ext4 a truncate to 0 marks
+    /// the file to be flushed when it is closed (`auto_da_alloc`), which would send to the disk a spool written
+    /// through the page cache and deleted before writeback, which otherwise never reaches it.
     func truncate(to length: Int64) throws(ReplicatorError) {
+        guard try self.length() != length else { return }
         guard ftruncate(descriptor, off_t(length)) == 0 else {
             throw .spool(path, "cannot truncate it: \(Self.lastError)")
         }

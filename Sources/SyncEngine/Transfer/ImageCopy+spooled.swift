@@ -16,10 +16,7 @@ extension ImageCopy {
             let earlier = try await context.journal?.transfer(source: sourceRoot, imageID: image.id)
             let held = try file.length()
             let start = machine.resume(held: held, size: size, earlierMatches: earlier?.expected == expected)
-            // An empty file is left as it is: on ext4 a truncate to 0 marks the file to be flushed when it is
-            // closed (`auto_da_alloc`), which would send to the disk a spool written through the page cache and
-            // deleted before writeback, which otherwise never reaches it.
-            if start == .truncate, held > 0 { try file.truncate(to: 0) }
+            if start == .truncate { try file.truncate(to: 0) }
             try await context.journal?.beginTransfer(
                 source: sourceRoot,
                 image: image,

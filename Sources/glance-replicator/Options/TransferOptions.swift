@@ -163,7 +163,7 @@ struct TransferOptions: ParsableArguments {
             }
         }
         policy.maxBytes = spoolMax
-        policy.staleAge = spoolMaxAge ?? SpoolPolicy.defaultStaleAge
+        if let spoolMaxAge { policy.staleAge = spoolMaxAge }
         return policy
     }
 
