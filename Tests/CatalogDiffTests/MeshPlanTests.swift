@@ -33,6 +33,46 @@ struct MeshPlanTests {
         )
     }
 
+    /// `--stores` in a mesh: a copy in sync in a region that requires stores, whose record names only some of
+    /// them, is copied into the rest; the origin's own record, a record naming no store (a single-store
+    /// Glance) and a region without the requirement are left as they are.
+    @Test func aCopyInFewerStoresThanItsRegionRequiresIsCopiedIntoTheRest() throws {
+        func stored(_ image: ImageRecord, _ stores: [String]) -> ImageRecord {
+            var image = image
+            image.stores = stores
+            return image
+        }
+        let image = activeImage("x")
+        let other = activeImage("y", name: "y", size: 2000, checksum: "md5-y", hash: "sha-y")
+        let listings: [[ImageRecord]] = [
+            [stored(image, ["fs"]), stored(Self.copy(other, from: 1), ["fs"])],
+            [stored(Self.copy(image, from: 0), ["fs"]), stored(other, ["fs"])],
+            [stored(Self.copy(image, from: 0), ["fs"]), Self.copy(other, from: 1)],
+        ]
+        let mesh = MeshPlan(
+            regions: listings.enumerated().map { index, images in
+                MeshRegion(
+                    name: Self.names[index],
+                    provenance: Self.names[index],
+                    images: images,
+                    replicatesStatus: true,
+                    requiredStores: index == 2 ? [] : ["fs", "fs2"]
+                )
+            },
+            scope: ImageScope(),
+            rules: FieldRules()
+        )
+        let x = try #require(mesh.images.first { $0.id == "x" })
+        #expect(Self.states(x) == [.origin, .missingInStores, .inSync])
+        #expect(Self.actions(x) == [.none, .copyToStores, .none])
+        #expect(x.cells[1].changes.map(\.field) == ["stores"])
+        #expect(x.plan(in: 1).state == .missingInStores && x.plan(in: 1).action == .copyToStores)
+        let y = try #require(mesh.images.first { $0.id == "y" })
+        #expect(Self.states(y) == [.missingInStores, .origin, .inSync])
+        #expect(mesh.summaries[1][.missingInStores] == 1)
+        #expect(mesh.summaries[1].bytesToCopy == 0)
+    }
+
     static func states(_ row: MeshImagePlan?) -> [MeshCellState] { row?.cells.map(\.state) ?? [] }
     static func actions(_ row: MeshImagePlan?) -> [PlannedAction] { row?.cells.map(\.action) ?? [] }
 

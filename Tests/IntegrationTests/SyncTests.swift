@@ -402,6 +402,47 @@ extension ReplicationTests {
             #expect(run.status == 1, "stderr: \(run.stderr)")
             #expect(try matrix(run)[x.id]?[c.root]?["action"] as? String == "copy")
         }
+
+        /// `--stores` and `--all-stores`: new copies land in every store asked for, in every region; a copy in
+        /// sync in fewer stores is `missing_in_stores` and copied into the rest by the copy-image import; the
+        /// origin's own record stays where its users put it. (The test regions have two file stores, fs and fs2.)
+        @Test func copiesLandInEveryStoreOfEveryRegion() async throws {
+            func stores(_ region: GlanceTestClient, _ id: String) async throws -> [String] {
+                (try await region.image(id)?["stores"] as? String ?? "").split(separator: ",").map(String.init).sorted()
+            }
+            let fromA = try await seed(a, size: Self.mib, name: "sync-stores-a")
+            let fromB = try await seed(b, size: Self.mib + 7, name: "sync-stores-b")
+            let state = stateArguments()
+            let run = try await CLIRunner.run(["sync", a.root, b.root, "--stores", "fs,fs2"] + state)
+            #expect(run.status == 0, "stderr: \(run.stderr)")
+            #expect(try await stores(b, fromA.id) == ["fs", "fs2"])
+            #expect(try await stores(a, fromB.id) == ["fs", "fs2"])
+            #expect(try await b.data(fromA.id) == fromA.data)
+            #expect(try await stores(a, fromA.id) == ["fs"])
+
+            // A copy made without --stores is in the default store only: missing_in_stores with --all-stores.
+            let later = try await seed(a, size: Self.mib, name: "sync-stores-later")
+            #expect(try await CLIRunner.run(["sync", a.root, b.root] + state).status == 0)
+            #expect(try await stores(b, later.id) == ["fs"])
+            let plan = try await CLIRunner.run([
+                "sync", a.root, b.root, "--all-stores", "--dry-run", "--format", "json",
+            ])
+            #expect(plan.status == 1, "stderr: \(plan.stderr)")
+            let cells = try matrix(plan)[later.id]
+            #expect(cells?[b.root]?["state"] as? String == "missing_in_stores")
+            #expect(cells?[b.root]?["action"] as? String == "copy_to_stores")
+            #expect(cells?[a.root]?["state"] as? String == "origin")
+            let fill = try await CLIRunner.run(["sync", a.root, b.root, "--all-stores"] + state)
+            #expect(fill.status == 0, "stderr: \(fill.stderr)")
+            #expect(try await stores(b, later.id) == ["fs", "fs2"])
+            #expect(try await b.data(later.id) == later.data)
+            let again = try await CLIRunner.run(["sync", a.root, b.root, "--all-stores", "--dry-run"])
+            #expect(again.status == 0, "stdout: \(again.stdout)")
+
+            let unknown = try await CLIRunner.run(["sync", a.root, b.root, "--stores", "fs,nowhere"])
+            #expect(unknown.status == 2)
+            #expect(unknown.stderr.contains("no store 'nowhere'"), "\(unknown.stderr)")
+        }
     }
 }
 

@@ -65,6 +65,7 @@ public struct MeshPlan: Sendable, Hashable {
         }
         byID = []
         Self.markDuplicates(&rows, regions: regions, copyDuplicates: options.copyDuplicates)
+        Self.markMissingInStores(&rows, regions: regions)
         var refusals = [PruneRefusal?](repeating: nil, count: regions.count)
         for region in regions.indices {
             let deletions = rows.indices.filter { rows[$0].cells[region].action == .delete }
@@ -94,6 +95,30 @@ public struct MeshPlan: Sendable, Hashable {
         }
     }
 
+    /// A copy in sync in a region that requires stores, whose record names only some of them:
+    /// `missing_in_stores`, copied into the others, as `replicate` does for its targets. An origin's own record
+    /// is left in the stores its region's users put it in; a record that names no store (a single-store
+    /// Glance) is not judged.
+    private static func markMissingInStores(_ rows: inout [MeshImagePlan], regions: [MeshRegion]) {
+        for (region, listing) in regions.enumerated() where !listing.requiredStores.isEmpty {
+            let required = listing.requiredStores
+            for row in rows.indices where rows[row].cells[region].state == .inSync {
+                guard let held = rows[row].cells[region].record?.stores, !held.isEmpty,
+                    required.contains(where: { !held.contains($0) })
+                else { continue }
+                rows[row].cells[region].state = .missingInStores
+                rows[row].cells[region].action = .copyToStores
+                rows[row].cells[region].changes = [
+                    FieldChange(
+                        field: "stores",
+                        source: .string(required.joined(separator: ",")),
+                        target: .string(held.joined(separator: ","))
+                    )
+                ]
+            }
+        }
+    }
+
     /// Counts per region (the matrix's columns).
     public var summaries: [MeshSummary] {
         regions.indices.map { region in
@@ -118,19 +143,23 @@ public struct MeshRegion: Sendable, Hashable {
     /// Whether its copies' status (`active`/`deactivated`) follows their origin's: a Glance catalog's does, a
     /// dump directory's (which cannot be deactivated) does not.
     public var replicatesStatus: Bool
+    /// The stores of a multi-store Glance every copy here must be in (`--stores`, `--all-stores`); empty for none.
+    public var requiredStores: [String]
 
     public init(
         name: String,
         provenance: String,
         formerProvenances: [String] = [],
         images: [ImageRecord]?,
-        replicatesStatus: Bool = false
+        replicatesStatus: Bool = false,
+        requiredStores: [String] = []
     ) {
         self.name = name
         self.provenance = provenance
         self.formerProvenances = formerProvenances
         self.images = images
         self.replicatesStatus = replicatesStatus
+        self.requiredStores = requiredStores
     }
 }
 
@@ -163,6 +192,9 @@ public enum MeshCellState: String, Sendable, Hashable, Encodable, CaseIterable {
     /// A copy whose status differs from the origin's (one `deactivated`, the other `active`): deactivated or
     /// reactivated as the origin is, with any metadata repairs in the same run.
     case statusDrift = "status_drift"
+    /// A copy with the origin's data and metadata that is not in every store the region must hold it in
+    /// (`--stores`, `--all-stores`): copied into the others by Glance's `copy-image` import.
+    case missingInStores = "missing_in_stores"
     /// Not here, and its origin has deactivated it: not copied (as `replicate`'s `deactivated_at_source`).
     case deactivatedAtOrigin = "deactivated_at_origin"
     /// Same id, other data than the origin's (or a second native record): reported, never overwritten.

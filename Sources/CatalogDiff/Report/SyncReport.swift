@@ -277,6 +277,7 @@ extension MeshCellState {
         case .missing: .missing
         case .metadataDrift: .metadataDrift
         case .statusDrift: .statusDrift
+        case .missingInStores: .missingInStores
         case .deactivatedAtOrigin: .deactivatedAtSource
         case .dataConflict: .dataConflict
         case .sameContentOtherID: .sameContentOtherID

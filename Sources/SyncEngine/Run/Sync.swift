@@ -42,9 +42,6 @@ public enum Sync {
         tokens: CloudSessions.Providers,
         logger: Logger
     ) async throws -> SyncReport {
-        if options.stores != nil {
-            throw ReplicatorError.invalidOption("sync does not take --stores or --all-stores yet; use replicate")
-        }
         // Each region listed once, all at once. One that cannot be listed takes no part: the others converge
         // among themselves, and nothing whose origin it is gets deleted anywhere.
         let outcomes = await withTaskGroup(of: (Int, Result<(CatalogEndpoint, [ImageRecord]), any Error>).self) {
@@ -108,6 +105,10 @@ public enum Sync {
                 "\(locations[names.firstIndex(of: name)!]) and \(locations[index]) are the same catalog (\(name))"
             )
         }
+        var requiredStores: [[String]] = []
+        for endpoint in endpoints {
+            requiredStores.append(try await Self.requiredStores(of: endpoint, options.stores))
+        }
         let mesh = MeshPlan(
             // Copies name their origin without its URL (`provenanceName`); copies from before that name the URL.
             regions: names.indices.map {
@@ -116,7 +117,8 @@ public enum Sync {
                     provenance: locations[$0].provenanceName,
                     formerProvenances: [names[$0]],
                     images: listings[$0],
-                    replicatesStatus: endpoints[$0]?.replicatesStatus ?? false
+                    replicatesStatus: endpoints[$0]?.replicatesStatus ?? false,
+                    requiredStores: requiredStores[$0]
                 )
             },
             scope: options.scope,
@@ -154,6 +156,7 @@ public enum Sync {
             transfer.uploadMethod = options.uploadMethod
             transfer.uploadPace = options.uploadPace(to: locations[lane.target])
             transfer.preserveOwner = owners[lane.target] == .preserved
+            transfer.requiredStores = requiredStores[lane.target]
             if lane.holder != lane.target {
                 transfer.glanceDownload =
                     try await Replication.glanceDownloadSources(
@@ -209,6 +212,18 @@ public enum Sync {
     }
 }
 
+extension Sync {
+    /// `--stores` and `--all-stores` in one region: the stores every copy there must be in. `--stores` names
+    /// stores every Glance region of the mesh must have (else a usage error, as in `replicate`); `--all-stores`
+    /// is each region's own, and asks nothing of a region that is not a multi-store Glance (a mesh may mix
+    /// both kinds). Nothing for a dump directory or a region not listed.
+    static func requiredStores(of endpoint: CatalogEndpoint?, _ selection: StoreSelection?) async throws -> [String] {
+        guard let endpoint, case .glance(let client) = endpoint, let selection else { return [] }
+        if case .all = selection, try await client.listStores().isEmpty { return [] }
+        return try await Replication.stores(of: endpoint, selection) ?? []
+    }
+}
+
 /// The mesh's work sorted by who carries it out: a lane is a (holder, target, provenance) triple with its
 /// own `ImageTransfer`, and holds the plans of the cells it serves. An image's copies all read from its
 /// one holder, so `WorkItem` groups them into one read fanned out to every target lacking it.
@@ -231,8 +246,8 @@ struct Lanes {
         for (rowIndex, row) in mesh.images.enumerated() {
             for (region, cell) in row.cells.enumerated() {
                 switch cell.action {
-                case .copy, .updateMetadata, .delete, .deactivate, .reactivate: break
-                case .none, .conflict, .ignore, .copyToStores: continue
+                case .copy, .updateMetadata, .delete, .deactivate, .reactivate, .copyToStores: break
+                case .none, .conflict, .ignore: continue
                 }
                 // A copy reads from the row's holder (the plan sets one wherever it copies).
                 guard let holder = cell.action == .copy ? row.holder : region else { continue }

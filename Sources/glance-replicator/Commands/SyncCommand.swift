@@ -23,7 +23,9 @@ struct SyncCommand: AsyncParsableCommand {
             With --preserve-owner, new copies keep their origin's owner in every region whose credentials have \
             the admin role. With --members, the copies of shared images get the member projects the image has \
             at its origin (--member-map maps the origin's project ids to the copies', --prune-members removes \
-            the members a copy has and the origin lacks); a copy's members never travel back.
+            the members a copy has and the origin lacks); a copy's members never travel back. With --stores \
+            (stores every region has) or --all-stores (each region's own), new copies land in every store and \
+            a copy in fewer is missing_in_stores, copied into the rest by Glance's copy-image import.
 
             The report is a matrix: one row per image, one column per region, each cell the image's state \
             there and what the run does about it (in the table, --format json, --report and --report-html).
