@@ -219,7 +219,7 @@ extension Sync {
     /// both kinds). Nothing for a dump directory or a region not listed.
     static func requiredStores(of endpoint: CatalogEndpoint?, _ selection: StoreSelection?) async throws -> [String] {
         guard let endpoint, case .glance(let client) = endpoint, let selection else { return [] }
-        if case .all = selection, try await client.listStores().isEmpty { return [] }
+        if case .all = selection { return try await client.listStores() }
         return try await Replication.stores(of: endpoint, selection) ?? []
     }
 }
