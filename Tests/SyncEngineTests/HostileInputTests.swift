@@ -207,7 +207,7 @@ struct HostileInputTests {
             let entry = try #require(report.targets[0].images.first { $0.id == copiedID })
             #expect(entry.result == .failed)
             #expect(entry.error?.contains("'\(status)'") == true)
-            #expect(entry.error?.contains("410") == false)
+            #expect(entry.error?.contains("HTTP 410") == false, "\(entry.error ?? "")")
             #expect(target.deletes.isEmpty)
             #expect(target.image(copiedID)?.status == status)
         }
@@ -284,7 +284,7 @@ struct HostileInputTests {
             let entry = try #require(report.targets[0].images.first)
             #expect(entry.result == .failed)
             #expect(entry.error?.contains("'saving'") == true)
-            #expect(entry.error?.contains("410") == false)
+            #expect(entry.error?.contains("HTTP 410") == false, "\(entry.error ?? "")")
             #expect(entry.error?.contains("vanished") == false)
             #expect(target.deletes.isEmpty)
             #expect(target.image(copiedID)?.status == "saving")
