@@ -244,15 +244,16 @@ struct PackedName: Comparable {
 
 /// The missing images by hash, to find their data on the target under another id.
 ///
-/// Indexes the few missing images and passes over the target once, rather than indexing the whole target:
-/// for a 100 000-image target with a handful missing that is a few lookups per image, and nothing held.
+/// Indexes the hashes of the few missing images and passes over the target once, rather than indexing the whole
+/// target: for a 100 000-image target with a handful missing that is a few lookups per image, and only the
+/// target images sharing a missing image's hash are held, as candidates.
 struct ContentIndex {
     private let images: [ImageRecord]
-    /// Missing images by md5 and size.
-    private var byMD5: [Key: [Int]] = [:]
-    /// Missing images by multihash and size: all of them, and those without an md5.
-    private var byMultihash: [Key: [Int]] = [:]
-    private var byMultihashWithoutMD5: [Key: [Int]] = [:]
+    /// The md5s (with sizes) of the missing images.
+    private var md5s: Set<Key> = []
+    /// The multihashes (with sizes) of the missing images: all of them, and those without an md5.
+    private var multihashes: Set<Key> = []
+    private var multihashesWithoutMD5: Set<Key> = []
 
     /// A hash and the size it was taken of: two images hold the same data only if both agree.
     private struct Key: Hashable {
@@ -269,11 +270,11 @@ struct ContentIndex {
 
     init(_ images: [ImageRecord]) {
         self.images = images
-        for (index, image) in images.enumerated() where image.hasData {
-            if let md5 = Key(image.checksum, size: image.size) { byMD5[md5, default: []].append(index) }
+        for image in images where image.hasData {
+            if let md5 = Key(image.checksum, size: image.size) { md5s.insert(md5) }
             if let hash = Key(image.osHashValue, size: image.size) {
-                byMultihash[hash, default: []].append(index)
-                if image.checksum == nil { byMultihashWithoutMD5[hash, default: []].append(index) }
+                multihashes.insert(hash)
+                if image.checksum == nil { multihashesWithoutMD5.insert(hash) }
             }
         }
     }
@@ -334,10 +335,10 @@ struct ContentIndex {
             return CandidateKeys()
         }
         var keys = CandidateKeys()
-        if let md5 = Key(candidate.checksum, size: candidate.size), byMD5[md5] != nil { keys.md5 = md5 }
+        if let md5 = Key(candidate.checksum, size: candidate.size), md5s.contains(md5) { keys.md5 = md5 }
         if let hash = Key(candidate.osHashValue, size: candidate.size) {
-            if candidate.checksum == nil, byMultihash[hash] != nil { keys.multihashWithoutMD5 = hash }
-            if byMultihashWithoutMD5[hash] != nil { keys.multihash = hash }
+            if candidate.checksum == nil, multihashes.contains(hash) { keys.multihashWithoutMD5 = hash }
+            if multihashesWithoutMD5.contains(hash) { keys.multihash = hash }
         }
         return keys
     }
