@@ -188,14 +188,14 @@ public enum Replication {
         return planned
     }
 
-    /// A target's owner outcome: nil without `--preserve-owner`, and for dumps.
-    typealias Owner = OwnerOutcome?
-
     /// `--preserve-owner`: per target (a Glance one; nil for the others, and without the option), whether new
     /// copies there keep their source's `owner`: only where the credentials may set another project's (the
     /// admin role). The reports say which way each target went.
-    static func ownerOutcomes(of targets: [CatalogEndpoint?], options: ReplicationOptions) async throws -> [Owner] {
-        var outcomes = [Owner](repeating: nil, count: targets.count)
+    static func ownerOutcomes(
+        of targets: [CatalogEndpoint?],
+        options: ReplicationOptions
+    ) async throws -> [OwnerOutcome?] {
+        var outcomes = [OwnerOutcome?](repeating: nil, count: targets.count)
         for (index, target) in targets.enumerated() where options.preserveOwner {
             guard case .glance(let client) = target else { continue }
             let allowed = try await client.tokens.hasRole("admin") ?? true

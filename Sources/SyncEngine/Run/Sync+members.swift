@@ -18,15 +18,16 @@ extension Sync {
         _ logger: Logger
     ) async {
         guard options.members else { return }
-        // The rows by origin, each once.
-        var rowsByOrigin: [Int: [Int]] = [:]
+        // The rows by origin, each once, origins in region order.
+        var byOrigin: [Int: [Int]] = [:]
         for (row, image) in mesh.images.enumerated() {
-            if let origin = image.origin { rowsByOrigin[origin, default: []].append(row) }
+            if let origin = image.origin { byOrigin[origin, default: []].append(row) }
         }
+        let rowsByOrigin = byOrigin.sorted { $0.key < $1.key }
         for (region, endpoint) in endpoints.enumerated() {
             guard case .glance(let target) = endpoint else { continue }
             var summary = MemberSummary()
-            for (origin, rows) in rowsByOrigin.sorted(by: { $0.key < $1.key }) where origin != region {
+            for (origin, rows) in rowsByOrigin where origin != region {
                 guard case .glance(let source) = endpoints[origin] else { continue }
                 summary.merge(
                     await Replication.replicateMembers(

@@ -14,8 +14,11 @@ extension ImageCopy {
         do {
             file = try SpoolFile(path: path)
             let earlier = try await context.journal?.transfer(source: sourceRoot, imageID: image.id)
-            let held = try file.length()
-            let start = machine.resume(held: held, size: size, earlierMatches: earlier?.expected == expected)
+            let start = machine.resume(
+                held: try file.length(),
+                size: size,
+                earlierMatches: earlier?.expected == expected
+            )
             if start == .truncate { try file.truncate(to: 0) }
             try await context.journal?.beginTransfer(
                 source: sourceRoot,
