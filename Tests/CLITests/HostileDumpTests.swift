@@ -32,14 +32,19 @@ struct HostileDumpTests {
         return "dir:\(path)"
     }
 
-    @Test func controlCharactersAreShownEscapedAndJSONStaysExact() async throws {
-        let scratch = try ScratchDirectory("hostile")
-        defer { scratch.remove() }
-        let a = try dump(
+    /// Dump "a": one image with the hostile name and an escape sequence in `os_distro`.
+    func hostileDump(in scratch: ScratchDirectory) throws -> String {
+        try dump(
             [record(offlineID("1"), name: Self.hostileName, extra: ["os_distro": "\u{1B}]0;title\u{07}"])],
             in: scratch,
             named: "a"
         )
+    }
+
+    @Test func controlCharactersAreShownEscapedAndJSONStaysExact() async throws {
+        let scratch = try ScratchDirectory("hostile")
+        defer { scratch.remove() }
+        let a = try hostileDump(in: scratch)
         let b = try dump(
             [record(offlineID("1"), name: "plain", extra: ["os_distro": "x"])],
             in: scratch,
@@ -71,11 +76,7 @@ struct HostileDumpTests {
     @Test func syncsMatrixShowsControlCharactersEscaped() async throws {
         let scratch = try ScratchDirectory("hostile")
         defer { scratch.remove() }
-        let a = try dump(
-            [record(offlineID("1"), name: Self.hostileName, extra: ["os_distro": "\u{1B}]0;title\u{07}"])],
-            in: scratch,
-            named: "a"
-        )
+        let a = try hostileDump(in: scratch)
         let b = try dump(
             [
                 record(

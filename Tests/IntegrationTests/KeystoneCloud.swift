@@ -122,6 +122,16 @@ struct KeystoneCloud: Sendable {
         return (members ?? []).compactMap { $0["member_id"] as? String }.sorted()
     }
 
+    /// Makes project `member` a member of the image.
+    func addMember(_ member: String, to id: String, in region: String) async throws {
+        try await call(
+            "POST",
+            try root(region) + "/v2/images/\(id)/members",
+            body: Data(#"{"member": "\#(member)"}"#.utf8),
+            expect: [200]
+        )
+    }
+
     /// The owner of an image (nil when there is none).
     func owner(_ region: String, _ id: String) async throws -> String? {
         let data = try await call("GET", try root(region) + "/v2/images/\(id)", expect: [200])

@@ -371,15 +371,7 @@ struct KeystoneTests {
             owner: "project-a"
         )
         try await cloud.seed("region-b", id: fromB, name: "ks-private", data: Data(count: 100), owner: "project-b")
-        func addMember(_ member: String, in region: String) async throws {
-            try await cloud.call(
-                "POST",
-                try cloud.root(region) + "/v2/images/\(fromA)/members",
-                body: Data(#"{"member": "\#(member)"}"#.utf8),
-                expect: [200]
-            )
-        }
-        for member in ["partner-1", "partner-2"] { try await addMember(member, in: "region-a") }
+        for member in ["partner-1", "partner-2"] { try await cloud.addMember(member, to: fromA, in: "region-a") }
         let sync = [
             "sync", "cloud:replicator-admin/region-a", "cloud:replicator-admin/region-b", "--visibility",
             "shared,private", "--preserve-owner", "--members", "--format", "json",
@@ -406,8 +398,8 @@ struct KeystoneTests {
 
         // A member added at the origin reaches the copy; one added to the copy stays there and only there,
         // until --prune-members.
-        try await addMember("partner-3", in: "region-a")
-        try await addMember("partner-x", in: "region-b")
+        try await cloud.addMember("partner-3", to: fromA, in: "region-a")
+        try await cloud.addMember("partner-x", to: fromA, in: "region-b")
         let again = try await CLIRunner.run(sync, environment: environment)
         #expect(again.status == 0, "stderr: \(again.stderr)")
         #expect(try await cloud.members("region-b", fromA) == ["partner-1", "partner-2", "partner-3", "partner-x"])
@@ -455,14 +447,7 @@ struct KeystoneTests {
             data: Data(repeating: 4, count: 100),
             visibility: "shared"
         )
-        for member in ["partner-1", "partner-2"] {
-            try await cloud.call(
-                "POST",
-                try cloud.root("region-a") + "/v2/images/\(id)/members",
-                body: Data(#"{"member": "\#(member)"}"#.utf8),
-                expect: [200]
-            )
-        }
+        for member in ["partner-1", "partner-2"] { try await cloud.addMember(member, to: id, in: "region-a") }
         let map = ScratchDirectory.unusedURL("members").appendingPathExtension("yaml").path
         try "partner-2: partner-b\n".write(toFile: map, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: map) }
